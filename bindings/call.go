@@ -1,0 +1,265 @@
+package bindings
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sctrace-lua/sctrace-lua/engine"
+)
+
+const callType = "seccomp.call"
+
+// callRef is the Lua side of one stop. The engine reuses its Stop for the
+// next event, so the ref remembers which event it belongs to and refuses to
+// work for any other.
+type callRef struct {
+	st   *engine.Stop
+	seq  uint64
+	cur  *uint64     // the Runtime's current event number
+	args engine.Stop // copy of the stop's public fields for reads after it
+}
+
+func (c *callRef) live() bool { return c.st.Valid() && c.seq == *c.cur }
+
+const maxStringRead = 1 << 20
+
+var callMethods = map[string]lua.LGFunction{
+	"string":    callString,
+	"bytes":     callBytes,
+	"sockaddr":  callSockaddr,
+	"fd_path":   callFdPath,
+	"set_arg":   callSetArg,
+	"arg":       callArg,
+}
+
+func (r *Runtime) registerCall() {
+	L := r.L
+	mt := L.NewTypeMetatable(callType)
+	methods := L.SetFuncs(L.NewTable(), callMethods)
+	methods.RawSetString("on_return", L.NewFunction(r.callOnReturn))
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		c := checkCall(L, 1, false)
+		switch key := L.CheckString(2); key {
+		case "nr":
+			L.Push(lua.LNumber(c.args.Nr))
+		case "name":
+			L.Push(lua.LString(syscallLabel(c.args.Nr)))
+		case "pid":
+			L.Push(lua.LNumber(c.args.Pid))
+		case "tid":
+			L.Push(lua.LNumber(c.args.Tid))
+		case "ud":
+			L.Push(lua.LNumber(c.args.UD))
+		case "args":
+			t := L.CreateTable(6, 0)
+			for i, a := range c.args.Args {
+				t.RawSetInt(i+1, argValue(a))
+			}
+			L.Push(t)
+		default:
+			L.Push(methods.RawGetString(key))
+		}
+		return 1
+	}))
+	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+		c := checkCall(L, 1, false)
+		L.Push(lua.LString(fmt.Sprintf("call %s(#%d) pid=%d tid=%d ud=%d", syscallLabel(c.args.Nr), c.args.Nr, c.args.Pid, c.args.Tid, c.args.UD)))
+		return 1
+	}))
+}
+
+func (r *Runtime) newCall(st *engine.Stop) *lua.LUserData {
+	L := r.L
+	r.callSeq++
+	ud := L.NewUserData()
+	ud.Value = &callRef{st: st, seq: r.callSeq, cur: &r.callSeq, args: engine.Stop{Tid: st.Tid, Pid: st.Pid, Nr: st.Nr, Args: st.Args, UD: st.UD}}
+	L.SetMetatable(ud, L.GetTypeMetatable(callType))
+	return ud
+}
+
+// argValue is a register as a Lua integer: signed, so -100 (AT_FDCWD) and
+// -1 read naturally; a value a double cannot hold exactly becomes a "0x…"
+// string rather than a silently rounded number.
+func argValue(a uint64) lua.LValue {
+	v := int64(a)
+	if v > -(1<<53) && v < 1<<53 {
+		return lua.LNumber(v)
+	}
+	return lua.LString("0x" + strconv.FormatUint(a, 16))
+}
+
+// checkCall returns the call at n; with live, it must be the current stop.
+func checkCall(L *lua.LState, n int, live bool) *callRef {
+	ud := L.CheckUserData(n)
+	c, ok := ud.Value.(*callRef)
+	if !ok {
+		L.ArgError(n, "call object expected")
+	}
+	if live && !c.live() {
+		L.RaiseError("call object of %s used outside its callback (it is valid only while the callback runs)", syscallLabel(c.args.Nr))
+	}
+	return c
+}
+
+func checkArgIndex(L *lua.LState, n int) int {
+	i := L.CheckInt(n)
+	if i < 1 || i > 6 {
+		L.ArgError(n, fmt.Sprintf("argument index %d out of range 1..6", i))
+	}
+	return i - 1
+}
+
+func pushFail(L *lua.LState, err error) int {
+	L.Push(lua.LNil)
+	L.Push(lua.LString(err.Error()))
+	return 2
+}
+
+// call:arg(i) → the argument as an exact "0x…" string, for 64-bit masks.
+func callArg(L *lua.LState) int {
+	c := checkCall(L, 1, false)
+	i := checkArgIndex(L, 2)
+	L.Push(lua.LString("0x" + strconv.FormatUint(c.args.Args[i], 16)))
+	return 1
+}
+
+// call:string(i [, max]) reads a NUL-terminated string argument.
+func callString(L *lua.LState) int {
+	c := checkCall(L, 1, true)
+	i := checkArgIndex(L, 2)
+	max := L.OptInt(3, 4096)
+	if max < 0 || max > maxStringRead {
+		L.ArgError(3, fmt.Sprintf("max %d out of range 0..%d", max, maxStringRead))
+	}
+	s, truncated, err := c.st.ReadString(c.args.Args[i], max)
+	if err != nil {
+		return pushFail(L, err)
+	}
+	L.Push(lua.LString(s))
+	L.Push(lua.LBool(truncated))
+	return 2
+}
+
+// call:bytes(i, n) reads n bytes at the pointer in argument i.
+func callBytes(L *lua.LState) int {
+	c := checkCall(L, 1, true)
+	i := checkArgIndex(L, 2)
+	n := L.CheckInt(3)
+	if n < 0 || n > maxStringRead {
+		L.ArgError(3, fmt.Sprintf("length %d out of range 0..%d", n, maxStringRead))
+	}
+	buf := make([]byte, n)
+	got, err := c.st.ReadMemory(c.args.Args[i], buf)
+	if err != nil {
+		return pushFail(L, err)
+	}
+	L.Push(lua.LString(buf[:got]))
+	return 1
+}
+
+// call:sockaddr(i [, len_arg]) decodes the struct sockaddr at argument i;
+// its length comes from argument len_arg (default i+1).
+func callSockaddr(L *lua.LState) int {
+	c := checkCall(L, 1, true)
+	i := checkArgIndex(L, 2)
+	li := i + 1
+	if L.GetTop() >= 3 {
+		li = checkArgIndex(L, 3)
+	}
+	if li > 5 {
+		L.ArgError(2, "no argument after it holds the length; pass len_arg")
+	}
+	n := c.args.Args[li]
+	if n > 128 {
+		n = 128 // sizeof(struct sockaddr_storage)
+	}
+	buf := make([]byte, n)
+	got, err := c.st.ReadMemory(c.args.Args[i], buf)
+	if err != nil {
+		return pushFail(L, err)
+	}
+	sa, err := engine.DecodeSockaddr(buf[:got])
+	if err != nil {
+		return pushFail(L, err)
+	}
+	t := L.NewTable()
+	t.RawSetString("family", lua.LString(sa.Family))
+	switch sa.Family {
+	case "inet", "inet6":
+		t.RawSetString("addr", lua.LString(sa.Addr))
+		t.RawSetString("port", lua.LNumber(sa.Port))
+	case "unix":
+		t.RawSetString("path", lua.LString(sa.Path))
+	case "netlink":
+		t.RawSetString("pid", lua.LNumber(sa.Pid))
+		t.RawSetString("groups", lua.LNumber(sa.Groups))
+	}
+	L.Push(t)
+	return 1
+}
+
+// call:fd_path(i) is what /proc/PID/fd/N points to for the fd in argument i.
+func callFdPath(L *lua.LState) int {
+	c := checkCall(L, 1, true)
+	i := checkArgIndex(L, 2)
+	fd := int64(c.args.Args[i])
+	if fd < 0 || fd > math.MaxInt32 {
+		return pushFail(L, fmt.Errorf("argument %d is not a file descriptor (%d)", i+1, fd))
+	}
+	p, err := c.st.FdPath(int(fd))
+	if err != nil {
+		return pushFail(L, err)
+	}
+	L.Push(lua.LString(p))
+	return 1
+}
+
+// call:set_arg(i, v) changes an argument before the call runs.
+func callSetArg(L *lua.LState) int {
+	c := checkCall(L, 1, true)
+	i := checkArgIndex(L, 2)
+	v, err := toUint64(L.CheckAny(3), "argument value")
+	if err != nil {
+		L.ArgError(3, err.Error())
+	}
+	if err := c.st.SetArg(i, v); err != nil {
+		L.RaiseError("set_arg: %s", err.Error())
+	}
+	c.args.Args[i] = v
+	return 0
+}
+
+// call:on_return(fn): fn(ret, call) runs at this call's exit; a number it
+// returns replaces the return value.
+func (r *Runtime) callOnReturn(L *lua.LState) int {
+	c := checkCall(L, 1, true)
+	fn := L.CheckFunction(2)
+	err := c.st.OnReturn(func(st *engine.Stop, ret int64) (int64, bool, error) {
+		L.Push(fn)
+		L.Push(lua.LNumber(ret))
+		L.Push(r.newCall(st))
+		if err := r.pcall(2, 1); err != nil {
+			return 0, false, err
+		}
+		v := L.Get(-1)
+		L.Pop(1)
+		switch v.(type) {
+		case *lua.LNilType:
+			return 0, false, nil
+		case lua.LNumber:
+			n, err := toInt(v, "return value")
+			if err != nil {
+				return 0, false, fmt.Errorf("on_return callback for %s: %w", syscallLabel(st.Nr), err)
+			}
+			return n, true, nil
+		}
+		return 0, false, fmt.Errorf("on_return callback for %s returned a %s value (expected nothing or a number)", syscallLabel(st.Nr), v.Type())
+	})
+	if err != nil {
+		L.RaiseError("on_return: %s", err.Error())
+	}
+	return 0
+}

@@ -1,0 +1,47 @@
+package bindings
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// ScriptError is an error raised by Lua code (or a syntax error), with the
+// message as "file:line: message" and the Lua traceback apart.
+type ScriptError struct {
+	Msg       string
+	Traceback string
+}
+
+func (e *ScriptError) Error() string { return e.Msg }
+
+// gopher-lua reports syntax errors as "name line:3(column:5) near 'x': msg".
+var syntaxRe = regexp.MustCompile(`^(.*?) line:(\d+)\(column:\d+\) (near '.*?'):\s*(.*)$`)
+
+// scriptError turns gopher-lua's errors into ScriptErrors with the message
+// in the file:line: form every Lua user knows.
+func scriptError(err error) error {
+	var api *lua.ApiError
+	if !errors.As(err, &api) {
+		return err
+	}
+	msg := strings.TrimSpace(lua.LVAsString(api.Object))
+	if api.Object.Type() != lua.LTString && api.Object.Type() != lua.LTNumber {
+		msg = "(error object is a " + api.Object.Type().String() + " value)"
+	}
+	if api.Type == lua.ApiErrorSyntax {
+		first, _, _ := strings.Cut(msg, "\n")
+		if m := syntaxRe.FindStringSubmatch(first); m != nil {
+			msg = fmt.Sprintf("%s:%s: %s %s", m[1], m[2], m[4], m[3])
+		} else {
+			msg = first
+		}
+	}
+	if api.Cause != nil && msg == "" {
+		msg = api.Cause.Error()
+	}
+	return &ScriptError{Msg: msg, Traceback: api.StackTrace}
+}

@@ -1,0 +1,180 @@
+package bindings
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sctrace-lua/sctrace-lua/bindings/forksnap"
+	"github.com/sctrace-lua/sctrace-lua/engine"
+)
+
+// forkMode is the helper mode of a Process.fork child.
+const forkMode = "fork"
+
+func (r *Runtime) processModule() *lua.LTable {
+	funcs := map[string]lua.LGFunction{
+		"fork":     r.processFork,
+		"exec":     r.processExec,
+		"waitpid":  r.processWaitpid,
+		"waitpid2": r.processWaitpid,
+		"wait":     r.processWait,
+		"kill":     r.processKill,
+		"pid":      processPid,
+		"ppid":     processPpid,
+	}
+	t := r.L.SetFuncs(r.L.NewTable(), funcs)
+	t.RawSetString("WNOHANG", lua.LNumber(syscall.WNOHANG))
+	t.RawSetString("WUNTRACED", lua.LNumber(syscall.WUNTRACED))
+	return t
+}
+
+func (r *Runtime) snapOptions() forksnap.Options {
+	return forksnap.Options{
+		Chunks:   r.chunks,
+		Builtins: r.builtins,
+		Decoders: map[string]forksnap.Decoder{contextType: decodeContext},
+	}
+}
+
+// Process.fork(fn) → pid. The child is this binary re-executed; it runs fn
+// on a snapshot of what fn can see once released (by start_trace, waitpid or
+// kill).
+func (r *Runtime) processFork(L *lua.LState) int {
+	fn := L.CheckFunction(1)
+	if fn.IsG {
+		L.ArgError(1, "Process.fork needs a Lua function, not a built-in")
+	}
+	snap, err := forksnap.Encode(L, fn, r.snapOptions())
+	if err != nil {
+		L.RaiseError("Process.fork: %s", err.Error())
+	}
+	c, err := r.sess.Spawn(forkMode, snap)
+	if err != nil {
+		L.RaiseError("Process.fork: %s", err.Error())
+	}
+	L.Push(lua.LNumber(c.Pid))
+	return 1
+}
+
+// exec(path, …): PATH lookup when path has no slash, then the armed
+// filters and execve in one step. Failure raises "exec: path: reason"; a
+// forked child that dies of it exits 127 as a shell's would.
+func (r *Runtime) processExec(L *lua.LState) int {
+	path := L.CheckString(1)
+	argv := []string{path}
+	for i := 2; i <= L.GetTop(); i++ {
+		v := L.Get(i)
+		if v.Type() != lua.LTString && v.Type() != lua.LTNumber {
+			L.ArgError(i, "string expected, got "+v.Type().String())
+		}
+		argv = append(argv, lua.LVAsString(v))
+	}
+	resolved := path
+	if !strings.Contains(path, "/") {
+		p, err := exec.LookPath(path)
+		if err != nil {
+			r.execFailed = true
+			L.RaiseError("exec: %s: %s", path, lookErr(err))
+		}
+		resolved = p
+	}
+	err := engine.Exec(resolved, argv, os.Environ(), r.armed)
+	r.execFailed = true
+	var ee *engine.ExecError
+	if errors.As(err, &ee) {
+		L.RaiseError("exec: %s: %s", path, ee.Errno.Error())
+	}
+	L.RaiseError("%s", err.Error())
+	return 0
+}
+
+func lookErr(err error) string {
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		if errors.Is(ee.Err, exec.ErrNotFound) {
+			return syscall.ENOENT.Error()
+		}
+		err = ee.Err
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Process.waitpid(pid [, flags]) → pid, status; nil when WNOHANG finds
+// nothing; nil, message on failure (ECHILD).
+func (r *Runtime) processWaitpid(L *lua.LState) int {
+	pid := L.OptInt(1, -1)
+	flags := L.OptInt(2, 0)
+	st, found, err := r.sess.Wait(pid, flags)
+	if err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(err.Error()))
+		return 2
+	}
+	if !found {
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(lua.LNumber(st.Pid))
+	pushStatus(L, st)
+	return 2
+}
+
+// Process.wait([flags]) waits for any child.
+func (r *Runtime) processWait(L *lua.LState) int {
+	flags := L.OptInt(1, 0)
+	L.SetTop(0)
+	L.Push(lua.LNumber(-1))
+	L.Push(lua.LNumber(flags))
+	return r.processWaitpid(L)
+}
+
+// Process.kill(sig, pid, …) → number of processes signalled.
+func (r *Runtime) processKill(L *lua.LState) int {
+	sig := checkSignal(L, 1)
+	if L.GetTop() < 2 {
+		L.ArgError(2, "pid expected")
+	}
+	n := 0
+	for i := 2; i <= L.GetTop(); i++ {
+		pid := L.CheckInt(i)
+		if err := r.sess.Kill(pid, sig); err != nil {
+			L.Push(lua.LNil)
+			L.Push(lua.LString(err.Error()))
+			return 2
+		}
+		n++
+	}
+	L.Push(lua.LNumber(n))
+	return 1
+}
+
+func checkSignal(L *lua.LState, n int) syscall.Signal {
+	v := L.CheckAny(n)
+	if v.Type() != lua.LTString && v.Type() != lua.LTNumber {
+		L.ArgError(n, "signal expected (a name like \"TERM\" or a number), got "+v.Type().String())
+	}
+	sig, err := engine.ParseSignal(lua.LVAsString(v))
+	if err != nil {
+		L.ArgError(n, err.Error())
+	}
+	return sig
+}
+
+func processPid(L *lua.LState) int {
+	L.Push(lua.LNumber(os.Getpid()))
+	return 1
+}
+
+func processPpid(L *lua.LState) int {
+	L.Push(lua.LNumber(os.Getppid()))
+	return 1
+}

@@ -1,0 +1,164 @@
+package bindings
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sctrace-lua/sctrace-lua/bindings/forksnap"
+	"github.com/sctrace-lua/sctrace-lua/engine"
+)
+
+// Options configure a Runtime.
+type Options struct {
+	// Stderr receives warnings and callback tracebacks; os.Stderr if nil.
+	Stderr io.Writer
+}
+
+// Runtime is one Lua interpreter with the sctrace-lua API loaded.
+type Runtime struct {
+	L        *lua.LState
+	sess     *engine.Session
+	chunks   *forksnap.Chunks
+	builtins *forksnap.Builtins
+	stderr   io.Writer
+
+	inChild    bool     // running a Process.fork block
+	armed      [][]byte // BPF programs armed by ctx:load(), installed by exec()
+	execFailed bool     // the last exec() failed: the child exits 127
+	callSeq    uint64   // numbers seccomp stops, so stale call objects are refused
+}
+
+// New opens an interpreter with the standard libraries and the sctrace-lua
+// API.
+// Precondition: the runtime OS thread must be locked.
+func New(o Options) *Runtime {
+	r := &Runtime{
+		L:      lua.NewState(),
+		sess:   engine.NewSession(),
+		chunks: forksnap.NewChunks(),
+		stderr: o.Stderr,
+	}
+	if r.stderr == nil {
+		r.stderr = os.Stderr
+	}
+	r.open()
+	return r
+}
+
+func (r *Runtime) open() {
+	L := r.L
+	registerStatus(L)
+	r.registerContext()
+	r.registerCall()
+	seccomp := r.seccompModule()
+	process := r.processModule()
+	L.SetGlobal("Seccomp", seccomp)
+	L.SetGlobal("Process", process)
+	L.SetGlobal("exec", process.RawGetString("exec"))
+	preload := L.GetField(L.GetField(L.Get(lua.EnvironIndex), "package"), "preload")
+	if tb, ok := preload.(*lua.LTable); ok {
+		tb.RawSetString("seccomp", L.NewFunction(func(L *lua.LState) int { L.Push(seccomp); return 1 }))
+		tb.RawSetString("process", L.NewFunction(func(L *lua.LState) int { L.Push(process); return 1 }))
+	}
+	if ostab, ok := L.GetGlobal("os").(*lua.LTable); ok {
+		ostab.RawSetString("exit", L.NewFunction(r.osExit))
+	}
+	r.chunks.Install(L)
+	r.builtins = forksnap.IndexBuiltins(L)
+}
+
+// Close kills never-released forked children and frees the interpreter.
+func (r *Runtime) Close() {
+	r.sess.Close()
+	r.L.Close()
+}
+
+// SetArgs sets the global arg table as the lua interpreter does: arg[0] is
+// the script, arg[1..] its arguments, arg[-1] the interpreter.
+func (r *Runtime) SetArgs(script string, args []string) {
+	t := r.L.NewTable()
+	t.RawSetInt(-1, lua.LString(os.Args[0]))
+	t.RawSetInt(0, lua.LString(script))
+	for i, a := range args {
+		t.RawSetInt(i+1, lua.LString(a))
+	}
+	r.L.SetGlobal("arg", t)
+}
+
+// DoString runs code as a chunk named name (as `lua -e` does).
+func (r *Runtime) DoString(code, name string) error {
+	fn, err := r.chunks.Load(r.L, []byte(code), name)
+	if err != nil {
+		return scriptError(err)
+	}
+	return r.call(fn)
+}
+
+// DoFile runs the script at path with args as its varargs. The script's
+// directory is searched first by require.
+func (r *Runtime) DoFile(path string, args []string) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("cannot open %s: %w", path, unwrapPath(err))
+	}
+	r.addScriptDir(filepath.Dir(path))
+	fn, err := r.chunks.Load(r.L, skipShebang(src), path)
+	if err != nil {
+		return scriptError(err)
+	}
+	vals := make([]lua.LValue, len(args))
+	for i, a := range args {
+		vals[i] = lua.LString(a)
+	}
+	return r.call(fn, vals...)
+}
+
+func (r *Runtime) call(fn *lua.LFunction, args ...lua.LValue) error {
+	r.L.Push(fn)
+	for _, a := range args {
+		r.L.Push(a)
+	}
+	if err := r.L.PCall(len(args), 0, nil); err != nil {
+		return scriptError(err)
+	}
+	return nil
+}
+
+// skipShebang blanks a leading #! line but keeps the newline, so line
+// numbers in errors stay right.
+func skipShebang(src []byte) []byte {
+	if len(src) < 2 || src[0] != '#' || src[1] != '!' {
+		return src
+	}
+	i := 0
+	for i < len(src) && src[i] != '\n' {
+		i++
+	}
+	out := make([]byte, 0, len(src)-i+2)
+	out = append(out, "--"...)
+	return append(out, src[i:]...)
+}
+
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// addScriptDir puts the script's directory first on package.path.
+func (r *Runtime) addScriptDir(dir string) {
+	pkg, ok := r.L.GetGlobal("package").(*lua.LTable)
+	if !ok {
+		return
+	}
+	p := filepath.Join(dir, "?.lua") + ";" + filepath.Join(dir, "?", "init.lua")
+	if cur := pkg.RawGetString("path"); cur.Type() == lua.LTString {
+		p += ";" + cur.String()
+	}
+	pkg.RawSetString("path", lua.LString(p))
+}

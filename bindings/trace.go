@@ -1,0 +1,135 @@
+package bindings
+
+import (
+	"errors"
+	"fmt"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sctrace-lua/sctrace-lua/engine"
+	"github.com/sctrace-lua/sctrace-lua/engine/filter"
+)
+
+// Seccomp.start_trace(pid, fn) → status of pid. fn(syscall, pid, ud, call)
+// runs at each seccomp stop of pid or any descendant; what it returns
+// decides the call (see toDecision).
+func (r *Runtime) seccompStartTrace(L *lua.LState) int {
+	pid := L.CheckInt(1)
+	fn := L.CheckFunction(2)
+	if !r.sess.Pending(pid) {
+		L.ArgError(1, fmt.Sprintf("pid %d is not a Process.fork child waiting to be traced (fork it, then trace it before waitpid or kill)", pid))
+	}
+	tr := &tracing{r: r, L: L, fn: fn, wantCall: wantsCall(fn, 4)}
+	st, err := r.sess.Trace(pid, engine.Hooks{Seccomp: tr.onSeccomp})
+	if err != nil {
+		var he *engine.HandlerError
+		if errors.As(err, &he) {
+			L.RaiseError("start_trace: %s (the traced processes were killed)", he.Err.Error())
+		}
+		L.RaiseError("start_trace: %s", err.Error())
+	}
+	pushStatus(L, st)
+	return 1
+}
+
+// wantsCall reports whether fn takes an n-th parameter, so the per-stop
+// call object is built only for callbacks that can see it.
+func wantsCall(fn *lua.LFunction, n int) bool {
+	if fn.IsG || fn.Proto == nil {
+		return true
+	}
+	return int(fn.Proto.NumParameters) >= n || fn.Proto.IsVarArg != 0
+}
+
+type tracing struct {
+	r        *Runtime
+	L        *lua.LState
+	fn       *lua.LFunction
+	wantCall bool
+}
+
+func (t *tracing) onSeccomp(st *engine.Stop) (engine.Decision, error) {
+	L := t.L
+	L.Push(t.fn)
+	L.Push(lua.LNumber(st.Nr))
+	L.Push(lua.LNumber(st.Pid))
+	L.Push(lua.LNumber(st.UD))
+	nargs := 3
+	if t.wantCall {
+		L.Push(t.r.newCall(st))
+		nargs = 4
+	}
+	if err := t.r.pcall(nargs, 1); err != nil {
+		return engine.Decision{}, err
+	}
+	ret := L.Get(-1)
+	L.Pop(1)
+	d, err := toDecision(ret)
+	if err != nil {
+		return d, fmt.Errorf("callback for %s returned %w", syscallLabel(st.Nr), err)
+	}
+	return d, nil
+}
+
+// pcall calls the function and arguments on the stack, protected. On error
+// it prints the Lua message and traceback to stderr, as a Lua interpreter
+// does, and returns the message.
+func (r *Runtime) pcall(nargs, nret int) error {
+	if err := r.L.PCall(nargs, nret, nil); err != nil {
+		se := scriptError(err)
+		var sErr *ScriptError
+		if errors.As(se, &sErr) {
+			fmt.Fprintf(r.stderr, "sctrace-lua: %s\n", sErr.Msg)
+			if sErr.Traceback != "" {
+				fmt.Fprintf(r.stderr, "%s\n", sErr.Traceback)
+			}
+		}
+		return se
+	}
+	return nil
+}
+
+func syscallLabel(nr int) string {
+	if name, err := filter.SyscallName(nr); err == nil {
+		return name
+	}
+	return fmt.Sprintf("syscall %d", nr)
+}
+
+const decisionHelp = `nothing, "allow", {"errno", E}, {"retval", n}, "kill" or "kill_all"`
+
+// toDecision reads a callback's answer.
+func toDecision(v lua.LValue) (engine.Decision, error) {
+	switch v := v.(type) {
+	case *lua.LNilType:
+		return engine.Decision{}, nil
+	case lua.LString:
+		switch string(v) {
+		case "allow":
+			return engine.Decision{}, nil
+		case "kill":
+			return engine.Decision{Verdict: engine.KillProcess}, nil
+		case "kill_all":
+			return engine.Decision{Verdict: engine.KillAll}, nil
+		}
+		return engine.Decision{}, fmt.Errorf("an unknown decision %q (expected %s)", string(v), decisionHelp)
+	case *lua.LTable:
+		switch kind := lua.LVAsString(v.RawGetInt(1)); kind {
+		case "errno":
+			e, err := toErrno(v.RawGetInt(2))
+			if err != nil {
+				return engine.Decision{}, fmt.Errorf("{\"errno\", …}: %w", err)
+			}
+			return engine.Decision{Verdict: engine.Fail, Value: int64(e)}, nil
+		case "retval":
+			n, err := toInt(v.RawGetInt(2), "return value")
+			if err != nil {
+				return engine.Decision{}, fmt.Errorf("{\"retval\", …}: %w", err)
+			}
+			return engine.Decision{Verdict: engine.Return, Value: n}, nil
+		default:
+			return engine.Decision{}, fmt.Errorf("an unknown decision {%q, …} (expected %s)", kind, decisionHelp)
+		}
+	}
+	return engine.Decision{}, fmt.Errorf("a %s value as its decision (expected %s)", v.Type(), decisionHelp)
+}

@@ -1,0 +1,35 @@
+package engine
+
+// Verdict is what happens to a call at its seccomp stop.
+type Verdict uint8
+
+const (
+	// Allow runs the call.
+	Allow Verdict = iota
+	// Fail skips the call; it fails with errno Decision.Value.
+	Fail
+	// Return skips the call; it returns Decision.Value.
+	Return
+	// KillProcess SIGKILLs the calling thread group.
+	KillProcess
+	// KillAll SIGKILLs every traced process, including children whose
+	// creation has not been reported yet.
+	KillAll
+)
+
+// Decision is a handler's answer at a seccomp stop.
+type Decision struct {
+	Verdict Verdict
+	Value   int64
+}
+
+// Hooks are the handler's callbacks. They run on the tracer thread while
+// the tracee is stopped; the tracer resumes (or kills) it whatever they do.
+type Hooks struct {
+	// Seccomp runs at each SECCOMP_RET_TRACE stop. An error kills the
+	// traced tree and ends Trace with a *HandlerError.
+	Seccomp func(*Stop) (Decision, error)
+	// Exit, if set, runs when a traced process (thread group) has ended,
+	// the root included.
+	Exit func(Status)
+}

@@ -1,0 +1,26 @@
+// Package engine runs and traces processes for sctrace-lua: it starts helper
+// children, seizes them with ptrace, waits for their seccomp stops and applies
+// the decisions a handler makes. It knows nothing about Lua.
+//
+// # Threading
+//
+// ptrace requests and wait4 on a tracee must come from the OS thread that
+// seized it, so a Session binds itself to the thread that created it and
+// every method checks it: create the Session after runtime.LockOSThread and
+// call it from that goroutine only. A Session is not safe for concurrent use.
+//
+// In a helper child (IsHelper reports true) this package locks the main
+// goroutine's thread in init: the filter is installed and execve is called
+// from that thread, and seize attached only that thread.
+//
+// # Lifetime
+//
+// Children started with Spawn wait, before running anything, until the parent
+// releases them: Session.Trace seizes the child and then releases it, so no
+// traced syscall can run before the tracer is attached (it would fail with
+// ENOSYS). Wait and Kill release a child untraced. Every tracee is seized with
+// PTRACE_O_EXITKILL, so when the tracer dies its tracees die with it.
+//
+// Statuses of children that wait4(-1) collects while tracing, but that are not
+// tracees, are kept by the Session and handed out by Wait: nothing is lost.
+package engine

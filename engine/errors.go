@@ -1,0 +1,29 @@
+package engine
+
+import (
+	"errors"
+)
+
+var (
+	// ErrWrongThread: a Session method was called from a thread other than
+	// the one that created it; ptrace would fail with ESRCH or, worse, act on
+	// the wrong tracer.
+	ErrWrongThread = errors.New("engine: called from a thread other than the tracer thread")
+	// ErrNotChild: the pid is not a child this Session spawned.
+	ErrNotChild = errors.New("not a child started by Process.fork")
+	// ErrReleased: a child already released cannot be traced any more: it
+	// may have run traced syscalls without a tracer.
+	ErrReleased = errors.New("child already released")
+	// ErrParentGone: the helper child's parent closed the release pipe
+	// without releasing it.
+	ErrParentGone = errors.New("parent exited before releasing the child")
+	// ErrCallStale: a Stop was used after its handler returned.
+	ErrCallStale = errors.New("call object used outside its callback")
+)
+
+// HandlerError wraps an error returned by a Handler; the traced tree has been
+// killed when Trace returns it.
+type HandlerError struct{ Err error }
+
+func (e *HandlerError) Error() string { return e.Err.Error() }
+func (e *HandlerError) Unwrap() error { return e.Err }

@@ -1,0 +1,102 @@
+package engine
+
+/*
+#include <errno.h>
+#include <stdlib.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+// arm_and_exec installs the filters and calls execve in one C step on the
+// calling thread: between seccomp() and execve no Go code runs, so the Go
+// runtime never makes a syscall the filter might kill. Without TSYNC the
+// filter lands on this thread only; execve then discards the other threads.
+// Returns -errno; on success it does not return.
+static int arm_and_exec(const char *path, char *const argv[], char *const envp[],
+                        struct sock_fprog *progs, int nprogs, int *armed) {
+	if (nprogs > 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return -errno;
+	for (int i = 0; i < nprogs; i++)
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &progs[i]) != 0)
+			return -errno;
+	*armed = nprogs > 0;
+	execve(path, argv, envp);
+	return -errno;
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"syscall"
+	"unsafe"
+)
+
+// ExecError is a failed exec; Errno is what execve (or installing the filter)
+// reported.
+type ExecError struct {
+	Path  string
+	Errno syscall.Errno
+	Armed bool // the filter was installed before execve failed
+}
+
+func (e *ExecError) Error() string { return fmt.Sprintf("exec: %s: %s", e.Path, e.Errno.Error()) }
+func (e *ExecError) Unwrap() error { return e.Errno }
+
+// Exec replaces this process with path, after installing each BPF program
+// (raw struct sock_filter arrays, as filter.Spec.BPF returns) in order.
+// Precondition: the runtime OS thread must be locked, and in a helper it must
+// be the main thread (the one the tracer seized).
+func Exec(path string, argv, env []string, programs [][]byte) error {
+	for i, p := range programs {
+		if len(p) == 0 || len(p)%8 != 0 || len(p)/8 > 0xffff {
+			return fmt.Errorf("exec: filter program %d has a bad length %d", i, len(p))
+		}
+	}
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	cargv := cStrings(argv)
+	defer freeStrings(cargv)
+	cenv := cStrings(env)
+	defer freeStrings(cenv)
+
+	var progs *C.struct_sock_fprog
+	if n := len(programs); n > 0 {
+		progs = (*C.struct_sock_fprog)(C.malloc(C.size_t(n) * C.sizeof_struct_sock_fprog))
+		defer C.free(unsafe.Pointer(progs))
+		ps := unsafe.Slice(progs, n)
+		for i, p := range programs {
+			buf := C.CBytes(p)
+			defer C.free(buf)
+			ps[i].len = C.ushort(len(p) / 8)
+			ps[i].filter = (*C.struct_sock_filter)(buf)
+		}
+	}
+	// Pending Go output must reach the fd before the image is replaced.
+	os.Stdout.Sync()
+	var armed C.int
+	rc := C.arm_and_exec(cpath, &cargv[0], &cenv[0], progs, C.int(len(programs)), &armed)
+	runtime.KeepAlive(programs)
+	return &ExecError{Path: path, Errno: syscall.Errno(-rc), Armed: armed != 0}
+}
+
+func cStrings(ss []string) []*C.char {
+	out := make([]*C.char, len(ss)+1)
+	for i, s := range ss {
+		out[i] = C.CString(s)
+	}
+	return out
+}
+
+func freeStrings(cs []*C.char) {
+	for _, c := range cs {
+		if c != nil {
+			C.free(unsafe.Pointer(c))
+		}
+	}
+}

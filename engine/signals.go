@@ -1,0 +1,31 @@
+package engine
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// ignoreTerminalSignals keeps the terminal's SIGINT/SIGQUIT from killing the
+// tracer while it traces: the tracees are in the same foreground process
+// group and receive them themselves, as they would without a tracer (a shell
+// does the same while it waits for its foreground job). Catching rather than
+// ignoring keeps SIG_IGN from being inherited by children spawned meanwhile.
+func ignoreTerminalSignals() (restore func()) {
+	ch := make(chan os.Signal, 4)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGQUIT)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-ch:
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
+}

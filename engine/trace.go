@@ -1,0 +1,267 @@
+package engine
+
+import (
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// thread is one traced task.
+type thread struct {
+	tid, tgid int
+	// onReturn is set while the thread runs a call whose exit the handler
+	// asked to see; every resume then uses PTRACE_SYSCALL until that stop.
+	// entry keeps that call's number, arguments and user data.
+	onReturn ReturnFunc
+	entry    Stop
+}
+
+// trace is one run of the trace loop.
+type trace struct {
+	s          *Session
+	root       int
+	hooks      Hooks
+	threads    map[int]*thread
+	rootDone   bool
+	rootStatus Status
+	killing    bool
+	err        error
+	stop       Stop // reused for every seccomp stop: no allocation per event
+}
+
+func newTrace(s *Session, root int, h Hooks) *trace {
+	t := &trace{s: s, root: root, hooks: h, threads: map[int]*thread{}}
+	t.threads[root] = &thread{tid: root, tgid: root}
+	return t
+}
+
+// loop waits for and handles every stop until the root has exited and no
+// tracee remains.
+// Precondition: the runtime OS thread must be locked (the Session's thread).
+func (t *trace) loop() error {
+	for !t.rootDone || len(t.threads) > 0 {
+		var ws unix.WaitStatus
+		wpid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err == unix.ECHILD {
+			break // nothing left to wait for: every tracee is gone
+		}
+		if err != nil {
+			t.fail(err)
+			break
+		}
+		t.handle(wpid, ws)
+	}
+	return t.err
+}
+
+func (t *trace) handle(wpid int, ws unix.WaitStatus) {
+	th := t.threads[wpid]
+	if ws.Exited() || ws.Signaled() {
+		if th == nil {
+			if wpid == t.root {
+				t.rootDone, t.rootStatus = true, Status{Pid: wpid, WS: ws}
+				return
+			}
+			// A child of ours that is not traced: keep its status for
+			// Process.waitpid.
+			t.s.keep(Status{Pid: wpid, WS: ws})
+			return
+		}
+		delete(t.threads, wpid)
+		st := Status{Pid: wpid, WS: ws}
+		if wpid == t.root {
+			t.rootDone, t.rootStatus = true, st
+		}
+		if th.tid == th.tgid && t.hooks.Exit != nil {
+			t.hooks.Exit(st)
+		}
+		return
+	}
+	if !ws.Stopped() {
+		return
+	}
+	if th == nil {
+		// A new task whose creation event has not been handled yet: it is
+		// auto-attached, so its first stop can come first.
+		th = t.adopt(wpid, 0)
+	}
+	if t.killing {
+		unix.Tgkill(th.tgid, th.tid, unix.SIGKILL)
+		cont(wpid, 0)
+		return
+	}
+	sig := ws.StopSignal()
+	event := int(ws>>16) & 0xff
+	switch {
+	case event == unix.PTRACE_EVENT_SECCOMP:
+		t.seccompStop(th)
+	case event == unix.PTRACE_EVENT_FORK || event == unix.PTRACE_EVENT_VFORK || event == unix.PTRACE_EVENT_CLONE:
+		if msg, err := eventMsg(wpid); err == nil {
+			tgid := int(msg)
+			if event == unix.PTRACE_EVENT_CLONE {
+				tgid = 0 // a thread or a process: /proc knows
+			}
+			t.adopt(int(msg), tgid)
+		}
+		t.resume(th, 0)
+	case event == unix.PTRACE_EVENT_EXEC:
+		// A non-leader thread that execs takes over the leader's pid; the
+		// old tid vanishes without an exit report.
+		if msg, err := eventMsg(wpid); err == nil && int(msg) != wpid {
+			delete(t.threads, int(msg))
+		}
+		t.resume(th, 0)
+	case event == unix.PTRACE_EVENT_STOP:
+		if isGroupStopSignal(sig) {
+			// Job control: stay stopped, but let SIGCONT and further
+			// signals be reported.
+			listen(wpid)
+			return
+		}
+		t.resume(th, 0) // initial stop of a new task, or after LISTEN
+	case sig == unix.SIGTRAP|0x80:
+		t.exitStop(th)
+	default:
+		t.resume(th, int(sig)) // signal-delivery-stop: re-inject
+	}
+}
+
+func isGroupStopSignal(sig unix.Signal) bool {
+	return sig == unix.SIGSTOP || sig == unix.SIGTSTP || sig == unix.SIGTTIN || sig == unix.SIGTTOU
+}
+
+// adopt records a new task; tgid 0 means look it up.
+func (t *trace) adopt(tid, tgid int) *thread {
+	if tgid == 0 {
+		tgid = procTgid(tid)
+	}
+	if th := t.threads[tid]; th != nil {
+		th.tgid = tgid
+		return th
+	}
+	th := &thread{tid: tid, tgid: tgid}
+	t.threads[tid] = th
+	return th
+}
+
+// resume continues a stopped task; ESRCH (it was killed meanwhile) is
+// normal and ignored.
+func (t *trace) resume(th *thread, sig int) {
+	if th.onReturn != nil {
+		ptrace(unix.PTRACE_SYSCALL, th.tid, 0, uintptr(sig))
+		return
+	}
+	cont(th.tid, sig)
+}
+
+func (t *trace) seccompStop(th *thread) {
+	st := &t.stop
+	*st = Stop{Tid: th.tid, Pid: th.tgid, t: t, valid: true}
+	var si syscallInfo
+	if err := getSyscallInfo(th.tid, &si); err != nil || si.Op != unix.PTRACE_SYSCALL_INFO_SECCOMP {
+		t.resume(th, 0) // vanished, or not a seccomp stop after all
+		return
+	}
+	st.Nr, st.Args, st.UD = int(si.Nr), si.Args, si.Data
+	d := Decision{}
+	var err error
+	if t.hooks.Seccomp != nil {
+		d, err = t.hooks.Seccomp(st)
+	}
+	st.valid = false
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	switch d.Verdict {
+	case Fail:
+		if st.skip(-d.Value) != nil {
+			break
+		}
+	case Return:
+		if st.skip(d.Value) != nil {
+			break
+		}
+	case KillProcess:
+		unix.Kill(th.tgid, unix.SIGKILL)
+		return
+	case KillAll:
+		t.killAll()
+		return
+	default:
+		if st.dirty {
+			st.regs.store(th.tid)
+		}
+		th.onReturn = st.onReturn
+		if th.onReturn != nil {
+			th.entry = Stop{Tid: st.Tid, Pid: st.Pid, Nr: st.Nr, Args: st.Args, UD: st.UD}
+		}
+	}
+	t.resume(th, 0)
+}
+
+func (t *trace) exitStop(th *thread) {
+	f := th.onReturn
+	th.onReturn = nil
+	if f == nil {
+		t.resume(th, 0)
+		return
+	}
+	st := &t.stop
+	*st = th.entry
+	st.t, st.valid, st.atExit = t, true, true
+	if err := st.loadRegs(); err != nil {
+		t.resume(th, 0) // vanished
+		return
+	}
+	v, replace, err := f(st, st.regs.ret())
+	st.valid = false
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	if replace {
+		st.regs.setRet(v)
+		st.regs.store(th.tid)
+	}
+	t.resume(th, 0)
+}
+
+// fail records the first error and kills the traced tree: a failing handler
+// must never leave a tracee stopped or running on unchecked.
+func (t *trace) fail(err error) {
+	if t.err == nil {
+		t.err = &HandlerError{Err: err}
+	}
+	t.killAll()
+}
+
+// killAll SIGKILLs every known tracee; tasks that appear later (children
+// whose creation had not been reported) are killed at their first stop.
+func (t *trace) killAll() {
+	t.killing = true
+	for _, th := range t.threads {
+		unix.Kill(th.tgid, unix.SIGKILL)
+	}
+}
+
+// procTgid reads the thread group of tid from /proc; 0 → tid itself.
+func procTgid(tid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	if err != nil {
+		return tid
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Tgid:"); ok {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				return n
+			}
+		}
+	}
+	return tid
+}

@@ -1,0 +1,9 @@
+module github.com/sctrace-lua/sctrace-lua
+
+go 1.26.8
+
+require (
+	github.com/seccomp/libseccomp-golang v0.11.1 // indirect
+	github.com/yuin/gopher-lua v1.1.2 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)
