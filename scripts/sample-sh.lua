@@ -11,7 +11,7 @@ local pid = Process.fork(function()
     rule:trace("connect", 0)   -- 2nd argument: user data handed to the tracer
   end)
   context:load()
-  exec("/bin/sh", "-l")
+  exec(arg[1] or "/bin/sh", "-l")   -- a shell of your choice: sample-sh.lua /bin/bash
 end)
 local ret = Seccomp.start_trace(pid, function(syscall, pid, ud)
   local name = Seccomp.syscall_to_name(syscall)

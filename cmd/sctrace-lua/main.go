@@ -76,8 +76,6 @@ func parseArgs(args []string) (options, error) {
 				o.script, o.args = args[i+1], args[i+2:]
 			}
 			return o, nil
-		case a == "-h" || a == "--help" || a == "--version":
-			return o, fmt.Errorf("%w: %s", errUsage, a) // handled by run
 		case strings.HasPrefix(a, "-") && a != "-":
 			return o, fmt.Errorf("%w: unknown option %s", errUsage, a)
 		default:
@@ -107,7 +105,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	o, err := parseArgs(args)
 	if err != nil {
-		fmt.Fprintf(stderr, "sctrace-lua: %s\n%s", strings.TrimPrefix(err.Error(), "usage: "), usage)
+		fmt.Fprintf(stderr, "sctrace-lua: %s (see sctrace-lua --help)\n", strings.TrimPrefix(err.Error(), "usage: "))
 		return 2
 	}
 	r := bindings.New(bindings.Options{Stderr: stderr})

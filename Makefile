@@ -1,0 +1,36 @@
+# sctrace-lua. `make` installs what the build needs (Debian), builds
+# bin/sctrace-lua and runs the demo; `make test` runs every test.
+GO      ?= go
+BIN     := bin/sctrace-lua
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: all deps build demo test test-short vet fmt clean
+
+all: deps build demo
+
+# libseccomp-dev provides libseccomp.pc and the headers cgo needs.
+deps:
+	@if ! pkg-config --exists libseccomp 2>/dev/null || ! command -v pkg-config >/dev/null; then \
+		echo "installing libseccomp-dev (needs root and apt)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pkg-config libseccomp-dev; \
+	fi
+
+build: deps
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/sctrace-lua
+
+demo: build
+	$(BIN) scripts/demo.lua
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+	GOARCH=arm64 CGO_ENABLED=1 $(GO) vet ./engine/... ./bindings/... ./cmd/... 2>/dev/null || GOARCH=arm64 $(GO) build -n ./engine >/dev/null
+
+fmt:
+	gofmt -l -w cmd engine bindings
+
+clean:
+	rm -rf bin
