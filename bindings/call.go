@@ -27,12 +27,12 @@ func (c *callRef) live() bool { return c.st.Valid() && c.seq == *c.cur }
 const maxStringRead = 1 << 20
 
 var callMethods = map[string]lua.LGFunction{
-	"string":    callString,
-	"bytes":     callBytes,
-	"sockaddr":  callSockaddr,
-	"fd_path":   callFdPath,
-	"set_arg":   callSetArg,
-	"arg":       callArg,
+	"string":   callString,
+	"bytes":    callBytes,
+	"sockaddr": callSockaddr,
+	"fd_path":  callFdPath,
+	"set_arg":  callSetArg,
+	"arg":      callArg,
 }
 
 func (r *Runtime) registerCall() {

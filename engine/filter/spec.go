@@ -1,0 +1,108 @@
+package filter
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+)
+
+// Rule applies Action to syscall number Syscall (native numbering) when all
+// Conds hold. At most one condition per argument: libseccomp rejects a rule
+// that checks the same argument twice.
+type Rule struct {
+	Action  Action
+	Syscall int
+	Conds   []Cond
+}
+
+func (r Rule) String() string {
+	s := syscallLabel(r.Syscall) + " -> " + r.Action.String()
+	for i, c := range r.Conds {
+		if i == 0 {
+			s += " if "
+		} else {
+			s += " && "
+		}
+		s += c.String()
+	}
+	return s
+}
+
+// Validate checks the rule on its own; conflicts with other rules are
+// Spec's business.
+func (r Rule) Validate() error {
+	name, err := SyscallName(r.Syscall)
+	if err != nil {
+		return err
+	}
+	if err := r.Action.Validate(); err != nil {
+		return fmt.Errorf("rule for %s: %w", name, err)
+	}
+	var seen [MaxArg + 1]bool
+	for _, c := range r.Conds {
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("rule for %s: %w", name, err)
+		}
+		if seen[c.Arg] {
+			return fmt.Errorf("rule for %s: %w: more than one condition on arg%d (libseccomp allows one per argument)",
+				name, ErrInvalidCondition, c.Arg)
+		}
+		seen[c.Arg] = true
+	}
+	return nil
+}
+
+// Spec is a complete filter: Default applies to every syscall no rule
+// matches. The zero value is invalid until Default is set.
+//
+// Rules are not evaluated first-match in order: libseccomp merges the rules
+// of each syscall into one decision tree. Combinations it cannot represent
+// faithfully are rejected as conflicts (see [ConflictError]). When two
+// conditional rules on different arguments both match a call, libseccomp
+// 2.5 lets the rule that tests the higher-numbered argument win, whatever
+// their order; write disjoint conditions if that matters.
+type Spec struct {
+	Default Action
+	Rules   []Rule
+}
+
+// Add validates r, including against the rules already present, and
+// appends it. On error the spec is unchanged.
+func (s *Spec) Add(r Rule) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	for i, old := range s.Rules {
+		if c := conflict(i, old, len(s.Rules), r); c != nil {
+			return c
+		}
+	}
+	r.Conds = slices.Clone(r.Conds) // the caller may reuse its slice
+	s.Rules = append(s.Rules, r)
+	return nil
+}
+
+// Validate checks the default action, every rule and every pair of rules.
+func (s Spec) Validate() error {
+	if err := s.Default.Validate(); err != nil {
+		return fmt.Errorf("default action: %w", err)
+	}
+	for i, r := range s.Rules {
+		if err := r.Validate(); err != nil {
+			return fmt.Errorf("rule %d: %w", i, err)
+		}
+	}
+	if cs := s.Conflicts(); len(cs) > 0 {
+		return cs[0]
+	}
+	return nil
+}
+
+func (s Spec) String() string {
+	n := len(s.Rules)
+	unit := " rules"
+	if n == 1 {
+		unit = " rule"
+	}
+	return "seccomp filter: default " + s.Default.String() + ", " + strconv.Itoa(n) + unit
+}
