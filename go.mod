@@ -3,7 +3,7 @@ module github.com/sctrace-lua/sctrace-lua
 go 1.26.8
 
 require (
-	github.com/seccomp/libseccomp-golang v0.11.1 // indirect
-	github.com/yuin/gopher-lua v1.1.2 // indirect
-	golang.org/x/sys v0.50.0 // indirect
+	github.com/seccomp/libseccomp-golang v0.11.1
+	github.com/yuin/gopher-lua v1.1.2
+	golang.org/x/sys v0.50.0
 )
