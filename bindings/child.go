@@ -3,7 +3,6 @@ package bindings
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/sctrace-lua/sctrace-lua/bindings/forksnap"
@@ -20,7 +19,8 @@ func IsChild() bool { return engine.IsHelper() && engine.HelperMode() == forkMod
 // raises, 127 when it raised because exec() failed.
 // Precondition: called on the main goroutine (its thread is locked by the
 // engine's init; the tracer seized that thread).
-func RunChild(stderr io.Writer) int {
+func RunChild(o Options) int {
+	stderr := o.Stderr
 	if stderr == nil {
 		stderr = os.Stderr
 	}
@@ -29,7 +29,7 @@ func RunChild(stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sctrace-lua: forked child: %s\n", err)
 		return 1
 	}
-	r := New(Options{Stderr: stderr})
+	r := New(o)
 	defer r.Close()
 	r.inChild = true
 	fn, err := forksnap.Decode(r.L, payload, r.snapOptions())

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/sys/unix"
 
 	"github.com/sctrace-lua/sctrace-lua/bindings/forksnap"
 	"github.com/sctrace-lua/sctrace-lua/engine"
@@ -26,6 +27,8 @@ func (r *Runtime) processModule() *lua.LTable {
 		"kill":     r.processKill,
 		"pid":      processPid,
 		"ppid":     processPpid,
+		"now":      processNow,
+		"time":     processTime,
 	}
 	t := r.L.SetFuncs(r.L.NewTable(), funcs)
 	t.RawSetString("WNOHANG", lua.LNumber(syscall.WNOHANG))
@@ -176,5 +179,22 @@ func processPid(L *lua.LState) int {
 
 func processPpid(L *lua.LState) int {
 	L.Push(lua.LNumber(os.Getppid()))
+	return 1
+}
+
+// Process.now() → monotonic seconds (ns resolution), for durations.
+func processNow(L *lua.LState) int {
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	L.Push(lua.LNumber(float64(ts.Sec) + float64(ts.Nsec)/1e9))
+	return 1
+}
+
+// Process.time() → wall-clock seconds since the epoch (µs resolution), for
+// timestamps.
+func processTime(L *lua.LState) int {
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_REALTIME, &ts)
+	L.Push(lua.LNumber(float64(ts.Sec) + float64(ts.Nsec/1000)/1e6))
 	return 1
 }

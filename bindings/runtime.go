@@ -3,6 +3,7 @@ package bindings
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -16,6 +17,9 @@ import (
 type Options struct {
 	// Stderr receives warnings and callback tracebacks; os.Stderr if nil.
 	Stderr io.Writer
+	// Scripts are the shipped scripts (scripts.FS), searched last by
+	// require and run by DoEmbedded; nil for none.
+	Scripts fs.FS
 }
 
 // Runtime is one Lua interpreter with the sctrace-lua API loaded.
@@ -25,6 +29,7 @@ type Runtime struct {
 	chunks   *forksnap.Chunks
 	builtins *forksnap.Builtins
 	stderr   io.Writer
+	scripts  fs.FS
 
 	inChild    bool     // running a Process.fork block
 	armed      [][]byte // BPF programs armed by ctx:load(), installed by exec()
@@ -37,10 +42,11 @@ type Runtime struct {
 // Precondition: the runtime OS thread must be locked.
 func New(o Options) *Runtime {
 	r := &Runtime{
-		L:      lua.NewState(),
-		sess:   engine.NewSession(),
-		chunks: forksnap.NewChunks(),
-		stderr: o.Stderr,
+		L:       lua.NewState(),
+		sess:    engine.NewSession(),
+		chunks:  forksnap.NewChunks(),
+		stderr:  o.Stderr,
+		scripts: o.Scripts,
 	}
 	if r.stderr == nil {
 		r.stderr = os.Stderr
@@ -68,6 +74,7 @@ func (r *Runtime) open() {
 		ostab.RawSetString("exit", L.NewFunction(r.osExit))
 	}
 	r.chunks.Install(L)
+	r.setupRequire()
 	r.builtins = forksnap.IndexBuiltins(L)
 }
 

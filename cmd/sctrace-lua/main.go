@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/sctrace-lua/sctrace-lua/bindings"
+	"github.com/sctrace-lua/sctrace-lua/scripts"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -24,10 +25,17 @@ func init() {
 
 const usage = `usage: sctrace-lua [options] SCRIPT [ARGS...]
        sctrace-lua [options] -e CODE [SCRIPT [ARGS...]]
+       sctrace-lua run -p POLICY [-p POLICY...] [-o FILE] -- CMD [ARGS...]
+       sctrace-lua trace [strace-like options] -- CMD [ARGS...]
+       sctrace-lua explain SCRIPT_OR_POLICY
 
 Runs a Lua script with the Seccomp, Process and exec APIs: build a seccomp
 policy in a Process.fork block, exec a program under it, and handle each
 traced syscall in a Lua callback with Seccomp.start_trace.
+
+Subcommands are shipped Lua scripts (scripts/run.lua, trace.lua,
+explain.lua); "sctrace-lua SUBCOMMAND --help" describes each. To run a
+script file named like a subcommand, write ./run.
 
 options:
   -e CODE       run CODE before the script (may be repeated)
@@ -41,7 +49,7 @@ error (printed as file:line: message); 2 on a usage error.
 
 func main() {
 	if bindings.IsChild() {
-		os.Exit(bindings.RunChild(os.Stderr))
+		os.Exit(bindings.RunChild(bindings.Options{Scripts: scripts.FS}))
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -89,7 +97,15 @@ func parseArgs(args []string) (options, error) {
 	return o, nil
 }
 
+// subcommands are shipped scripts run with the remaining arguments.
+var subcommands = map[string]string{"run": "run.lua", "trace": "trace.lua", "explain": "explain.lua"}
+
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if p, ok := subcommands[args[0]]; ok {
+			return runEmbedded(p, args[1:], stderr)
+		}
+	}
 	for _, a := range args {
 		if a == "--" || (!strings.HasPrefix(a, "-") && a != "") {
 			break
@@ -108,7 +124,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sctrace-lua: %s (see sctrace-lua --help)\n", strings.TrimPrefix(err.Error(), "usage: "))
 		return 2
 	}
-	r := bindings.New(bindings.Options{Stderr: stderr})
+	r := bindings.New(bindings.Options{Stderr: stderr, Scripts: scripts.FS})
 	defer r.Close()
 	r.SetArgs(o.script, o.args)
 	for _, code := range o.exprs {
@@ -120,6 +136,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err := r.DoFile(o.script, o.args); err != nil {
 			return report(stderr, err, o.traceback)
 		}
+	}
+	return 0
+}
+
+func runEmbedded(p string, args []string, stderr io.Writer) int {
+	r := bindings.New(bindings.Options{Stderr: stderr, Scripts: scripts.FS})
+	defer r.Close()
+	if err := r.DoEmbedded(p, args); err != nil {
+		return report(stderr, err, false)
 	}
 	return 0
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sctrace-lua/sctrace-lua/bindings"
+	"github.com/sctrace-lua/sctrace-lua/scripts"
 )
 
 // The test binary doubles as sctrace-lua: with cliEnv set it runs main's
@@ -31,7 +32,7 @@ const markEnv = "SCTRACE_LUA_TEST_MARK"
 
 func TestMain(m *testing.M) {
 	if bindings.IsChild() {
-		os.Exit(bindings.RunChild(os.Stderr))
+		os.Exit(bindings.RunChild(bindings.Options{Scripts: scripts.FS}))
 	}
 	if os.Getenv(cliEnv) != "" {
 		runtime.LockOSThread()

@@ -1,0 +1,12 @@
+// Package scripts holds the Lua scripts shipped with sctrace-lua: samples,
+// the front ends behind the run/trace/explain subcommands, and shareable
+// policies. They are compiled into the binary, so `require
+// "policies.deny-network"` works with only the binary installed.
+package scripts
+
+import "embed"
+
+// FS is the scripts directory: "*.lua" and "policies/*.lua".
+//
+//go:embed *.lua policies/*.lua
+var FS embed.FS
