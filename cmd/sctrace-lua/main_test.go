@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 }
 
 var testdata = filepath.Join("..", "..", "testdata", "lua")
-var scripts = filepath.Join("..", "..", "scripts")
+var scriptsDir = filepath.Join("..", "..", "scripts")
 
 type result struct {
 	stdout, stderr string
@@ -154,7 +154,7 @@ exec 3<>/dev/tcp/127.0.0.1/%[1]d
 bash -c 'echo "child $$"; exec 5<>/dev/tcp/127.0.0.1/%[1]d'
 exit 3
 `, port)
-	r := cli(t, stdin, cred, exe, filepath.Join(scripts, "sample-sh.lua"), "/bin/bash")
+	r := cli(t, stdin, cred, exe, filepath.Join(scriptsDir, "sample-sh.lua"), "/bin/bash")
 	if r.code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
@@ -238,7 +238,7 @@ func TestSampleShellUnprivileged(t *testing.T) {
 	if err := os.WriteFile(exe, b, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	abs, _ := filepath.Abs(scripts)
+	abs, _ := filepath.Abs(scriptsDir)
 	if !worldReadable(abs) {
 		t.Skipf("%s is not reachable by uid 65534", abs)
 	}
