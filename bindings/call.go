@@ -33,6 +33,8 @@ var callMethods = map[string]lua.LGFunction{
 	"fd_path":  callFdPath,
 	"set_arg":  callSetArg,
 	"arg":      callArg,
+	"argv":     callArgv,
+	"cwd":      callCwd,
 }
 
 func (r *Runtime) registerCall() {
@@ -262,4 +264,37 @@ func (r *Runtime) callOnReturn(L *lua.LState) int {
 		L.RaiseError("on_return: %s", err.Error())
 	}
 	return 0
+}
+
+// call:argv(i [, max]) reads the NULL-terminated string array at argument
+// i (execve's argv and envp), at most max entries (default 1024).
+func callArgv(L *lua.LState) int {
+	c := checkCall(L, 1, true)
+	i := checkArgIndex(L, 2)
+	max := L.OptInt(3, 1024)
+	if max < 0 || max > 1<<16 {
+		L.ArgError(3, fmt.Sprintf("max %d out of range 0..65536", max))
+	}
+	items, truncated, err := c.st.ReadStringArray(c.args.Args[i], max, 4096)
+	if err != nil {
+		return pushFail(L, err)
+	}
+	t := L.CreateTable(len(items), 0)
+	for _, s := range items {
+		t.Append(lua.LString(s))
+	}
+	L.Push(t)
+	L.Push(lua.LBool(truncated))
+	return 2
+}
+
+// call:cwd() is the calling process's working directory.
+func callCwd(L *lua.LState) int {
+	c := checkCall(L, 1, true)
+	p, err := c.st.Cwd()
+	if err != nil {
+		return pushFail(L, err)
+	}
+	L.Push(lua.LString(p))
+	return 1
 }

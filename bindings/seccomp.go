@@ -107,19 +107,20 @@ func (c *contextValue) CarryType() string { return contextType }
 func (c *contextValue) CarryEncode() ([]byte, error) { return encodeSpec(c.spec) }
 
 var contextMethods = map[string]lua.LGFunction{
-	"allow":        ruleMethod("allow"),
-	"kill":         ruleMethod("kill"),
-	"kill_process": ruleMethod("kill_process"),
-	"kill_thread":  ruleMethod("kill_thread"),
-	"trap":         ruleMethod("trap"),
-	"log":          ruleMethod("log"),
-	"errno":        ctxErrno,
-	"trace":        ctxTrace,
-	"add_rule":     ctxAddRule,
-	"reset":        ctxReset,
-	"export_pfc":   ctxExportPFC,
-	"export_bpf":   ctxExportBPF,
-	"rules":        ctxRules,
+	"allow":          ruleMethod("allow"),
+	"kill":           ruleMethod("kill"),
+	"kill_process":   ruleMethod("kill_process"),
+	"kill_thread":    ruleMethod("kill_thread"),
+	"trap":           ruleMethod("trap"),
+	"log":            ruleMethod("log"),
+	"errno":          ctxErrno,
+	"trace":          ctxTrace,
+	"add_rule":       ctxAddRule,
+	"reset":          ctxReset,
+	"export_pfc":     ctxExportPFC,
+	"export_bpf":     ctxExportBPF,
+	"rules":          ctxRules,
+	"default_action": ctxDefault,
 }
 
 func (r *Runtime) registerContext() {
@@ -277,12 +278,26 @@ func ctxRules(L *lua.LState) int {
 		t.RawSetString("action", lua.LString(rule.Action.String()))
 		conds := L.NewTable()
 		for _, cd := range rule.Conds {
-			conds.Append(lua.LString(cd.String()))
+			conds.Append(lua.LString(condString(cd)))
 		}
 		t.RawSetString("conds", conds)
 		out.Append(t)
 	}
 	L.Push(out)
+	return 1
+}
+
+// condString numbers arguments from 1, as Seccomp.arg does.
+func condString(c filter.Cond) string {
+	if c.Op == filter.MaskedEQ {
+		return fmt.Sprintf("arg%d & %#x == %#x", c.Arg+1, c.Value, c.Value2)
+	}
+	return fmt.Sprintf("arg%d %s %#x", c.Arg+1, c.Op, c.Value)
+}
+
+// ctx:default_action() → the default action as text ("allow", "errno(EPERM)").
+func ctxDefault(L *lua.LState) int {
+	L.Push(lua.LString(checkContext(L, 1).spec.Default.String()))
 	return 1
 }
 

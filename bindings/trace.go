@@ -20,7 +20,18 @@ func (r *Runtime) seccompStartTrace(L *lua.LState) int {
 		L.ArgError(1, fmt.Sprintf("pid %d is not a Process.fork child waiting to be traced (fork it, then trace it before waitpid or kill)", pid))
 	}
 	tr := &tracing{r: r, L: L, fn: fn, wantCall: wantsCall(fn, 4)}
-	st, err := r.sess.Trace(pid, engine.Hooks{Seccomp: tr.onSeccomp})
+	hooks := engine.Hooks{Seccomp: tr.onSeccomp}
+	if opts, ok := L.Get(3).(*lua.LTable); ok {
+		if f, ok := opts.RawGetString("on_exit").(*lua.LFunction); ok {
+			tr.onExitFn = f
+			hooks.Exit = tr.onExit
+		} else if opts.RawGetString("on_exit") != lua.LNil {
+			L.ArgError(3, "on_exit must be a function")
+		}
+	} else if L.Get(3) != lua.LNil {
+		L.ArgError(3, "options table expected, got "+L.Get(3).Type().String())
+	}
+	st, err := r.sess.Trace(pid, hooks)
 	if err != nil {
 		var he *engine.HandlerError
 		if errors.As(err, &he) {
@@ -46,6 +57,17 @@ type tracing struct {
 	L        *lua.LState
 	fn       *lua.LFunction
 	wantCall bool
+	onExitFn *lua.LFunction
+}
+
+// onExit runs opts.on_exit(pid, status) when a traced process ends. The
+// process is gone, so an error here cannot leave anything stopped; it is
+// reported and ends the trace like a callback error.
+func (t *tracing) onExit(st engine.Status) error {
+	t.L.Push(t.onExitFn)
+	t.L.Push(lua.LNumber(st.Pid))
+	pushStatus(t.L, st)
+	return t.r.pcall(2, 0)
 }
 
 func (t *tracing) onSeccomp(st *engine.Stop) (engine.Decision, error) {

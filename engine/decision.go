@@ -30,6 +30,7 @@ type Hooks struct {
 	// traced tree and ends Trace with a *HandlerError.
 	Seccomp func(*Stop) (Decision, error)
 	// Exit, if set, runs when a traced process (thread group) has ended,
-	// the root included.
-	Exit func(Status)
+	// the root included. An error kills the rest of the traced tree and
+	// ends Trace with a *HandlerError.
+	Exit func(Status) error
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"strconv"
@@ -185,4 +186,50 @@ func readString(tid int, addr uint64, max int) (string, bool, error) {
 		}
 	}
 	return string(out), true, nil
+}
+
+// ReadStringArray reads a NULL-terminated array of string pointers (argv,
+// envp) of at most maxItems entries, each string at most maxLen bytes.
+// truncated reports that the array went on past maxItems.
+func (s *Stop) ReadStringArray(addr uint64, maxItems, maxLen int) (out []string, truncated bool, err error) {
+	if !s.valid {
+		return nil, false, ErrCallStale
+	}
+	var ptr [8]byte
+	for i := 0; i < maxItems; i++ {
+		if _, err := readFull(s.Tid, addr+uint64(8*i), ptr[:]); err != nil {
+			return out, false, err
+		}
+		p := binary.NativeEndian.Uint64(ptr[:])
+		if p == 0 {
+			return out, false, nil
+		}
+		str, _, err := readString(s.Tid, p, maxLen)
+		if err != nil {
+			return out, false, err
+		}
+		out = append(out, str)
+	}
+	return out, true, nil
+}
+
+func readFull(tid int, addr uint64, b []byte) (int, error) {
+	n, err := readMemory(tid, addr, b)
+	if err == nil && n < len(b) {
+		err = fmt.Errorf("reading memory of %d at %#x: %w", tid, addr+uint64(n), unix.EFAULT)
+	}
+	return n, err
+}
+
+// Cwd is the calling process's working directory, for resolving relative
+// path arguments.
+func (s *Stop) Cwd() (string, error) {
+	if !s.valid {
+		return "", ErrCallStale
+	}
+	p, err := os.Readlink("/proc/" + strconv.Itoa(s.Tid) + "/cwd")
+	if err != nil {
+		return "", fmt.Errorf("cwd of %d: %w", s.Pid, unwrapPathErr(err))
+	}
+	return p, nil
 }

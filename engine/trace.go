@@ -77,8 +77,10 @@ func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 		if wpid == t.root {
 			t.rootDone, t.rootStatus = true, st
 		}
-		if th.tid == th.tgid && t.hooks.Exit != nil {
-			t.hooks.Exit(st)
+		if th.tid == th.tgid && t.hooks.Exit != nil && !t.killing {
+			if err := t.hooks.Exit(st); err != nil {
+				t.fail(err)
+			}
 		}
 		return
 	}
@@ -113,6 +115,10 @@ func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 		// A non-leader thread that execs takes over the leader's pid; the
 		// old tid vanishes without an exit report.
 		if msg, err := eventMsg(wpid); err == nil && int(msg) != wpid {
+			if old := t.threads[int(msg)]; old != nil && old.onReturn != nil {
+				th.onReturn, th.entry = old.onReturn, old.entry
+				th.entry.Tid = wpid
+			}
 			delete(t.threads, int(msg))
 		}
 		t.resume(th, 0)
@@ -173,24 +179,24 @@ func (t *trace) seccompStop(th *thread) {
 	if t.hooks.Seccomp != nil {
 		d, err = t.hooks.Seccomp(st)
 	}
-	st.valid = false
 	if err != nil {
+		st.valid = false
 		t.fail(err)
 		return
 	}
+	// ESRCH from skip or store means the tracee was killed meanwhile; its
+	// exit is reported by wait4 like any other.
 	switch d.Verdict {
 	case Fail:
-		if st.skip(-d.Value) != nil {
-			break
-		}
+		st.skip(-d.Value)
 	case Return:
-		if st.skip(d.Value) != nil {
-			break
-		}
+		st.skip(d.Value)
 	case KillProcess:
+		st.valid = false
 		unix.Kill(th.tgid, unix.SIGKILL)
 		return
 	case KillAll:
+		st.valid = false
 		t.killAll()
 		return
 	default:
@@ -202,6 +208,7 @@ func (t *trace) seccompStop(th *thread) {
 			th.entry = Stop{Tid: st.Tid, Pid: st.Pid, Nr: st.Nr, Args: st.Args, UD: st.UD}
 		}
 	}
+	st.valid = false
 	t.resume(th, 0)
 }
 

@@ -2,14 +2,18 @@
 --
 --   sctrace-lua run -p deny-network -- curl http://example.com/
 --   sctrace-lua run -p deny-network:errno=ECONNREFUSED -- CMD
+--   sctrace-lua run -p 'deny-network:allow=127.0.0.1/32;10.0.0.0/8' -- CMD
 --
+-- Options: errno (default EACCES); allow, the permitted destinations as
+-- ";"-separated IPv4 CIDRs and exact IPv6 addresses (default: loopback,
+-- 127.0.0.0/8;::1). IPv4-mapped IPv6 addresses are checked as IPv4.
 -- Unix-domain and netlink sockets are left alone; sendto without an address
 -- (on a connected socket) is allowed, since its connect was already checked.
 -- The decision reads the address from the tracee's memory, so it is a
 -- policy for well-behaved programs, not a security boundary (see README).
 local M = {
   description = "connect/bind/sendto to non-loopback addresses fail with EACCES",
-  options = {errno = "EACCES"},
+  options = {errno = "EACCES", allow = "127.0.0.0/8;::1"},
 }
 
 local checked = {connect = 2, bind = 2, sendto = 5}   -- sockaddr argument index
@@ -18,12 +22,32 @@ function M.rules(rule, opts)
   for name in pairs(checked) do rule:trace(name, 0) end
 end
 
-local function loopback(sa)
-  if sa.family == "inet" then return sa.addr:match("^127%.") ~= nil end
-  if sa.family == "inet6" then
-    return sa.addr == "::1" or sa.addr:match("^::ffff:127%.") ~= nil
+local function ipv4(s)
+  local a, b, c, d = s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
+  if not a then return nil end
+  return ((tonumber(a) * 256 + tonumber(b)) * 256 + tonumber(c)) * 256 + tonumber(d)
+end
+
+-- allowed(sa, list): list entries are "a.b.c.d/n" or an exact IPv6 address
+local function allowed(sa, list)
+  if sa.family ~= "inet" and sa.family ~= "inet6" then
+    return true   -- unix, netlink, …: not network traffic
   end
-  return true   -- unix, netlink, …: not network traffic
+  local addr = sa.addr
+  local mapped = addr:match("^::ffff:(%d+%.%d+%.%d+%.%d+)$")
+  if mapped then addr = mapped end
+  local v4 = ipv4(addr)
+  for entry in list:gmatch("[^;,%s]+") do
+    local net, bits = entry:match("^([%d%.]+)/(%d+)$")
+    if not net and ipv4(entry) then net, bits = entry, "32" end
+    if net and v4 then
+      local size = 2 ^ (32 - tonumber(bits))
+      if math.floor(v4 / size) == math.floor(ipv4(net) / size) then return true end
+    elseif not net and entry == addr then
+      return true
+    end
+  end
+  return false
 end
 
 function M.on_syscall(call, opts)
@@ -35,7 +59,7 @@ function M.on_syscall(call, opts)
     -- Unreadable address: the kernel would fail with EFAULT; refuse it.
     return {"errno", opts.errno}
   end
-  if not loopback(sa) then
+  if not allowed(sa, opts.allow) then
     opts.log("deny-network: %s to %s%s refused (pid %d)", call.name,
       sa.addr or sa.path or sa.family, sa.port and (":" .. sa.port) or "", call.pid)
     return {"errno", opts.errno}

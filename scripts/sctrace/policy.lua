@@ -1,0 +1,228 @@
+-- sctrace.policy: load shareable policies and compose them into one seccomp
+-- context and one callback. Used by `sctrace-lua run` and `explain`; usable
+-- from any script:
+--
+--   local policy = require "sctrace.policy"
+--   local set = policy.compose({policy.load("deny-network"), policy.load("limit-forks:max=5")})
+--   -- set.context: a Seccomp context; set.on_syscall(nr, pid, ud, call); set.on_exit(status)
+--
+-- A policy is a module returning a table:
+--   description  string, required
+--   options      table of option defaults, optional; `-p name:k=v` sets them and
+--                a value is converted to the default's type
+--   rules(rule, opts)        adds rules with the Seccomp rule methods (rule:trace,
+--                            rule:errno, rule:kill, …); required
+--   on_syscall(call, opts)   runs at each stop of a syscall the policy traces;
+--                            returns a decision as start_trace callbacks do
+--   on_exit(status, opts)    runs once when the command has ended, optional
+--   on_process_exit(pid, status, opts)  runs when any traced process ends, optional
+-- opts also holds opts.log(fmt, ...), which writes a line to the run's log
+-- (-o FILE, or stderr).
+local M = {}
+
+local function fail(msg) error(msg, 0) end
+
+-- strip the "file:line: " a Go-side error carries from where it was raised
+local function bare(err)
+  return (tostring(err):gsub("^[^\n]-:%d+: ", ""))
+end
+
+-- "name:k=v,k2=v2" → name, {k=v, k2=v2}
+function M.parse_spec(spec)
+  if type(spec) ~= "string" or spec == "" then fail("empty policy name") end
+  local name, optstr = spec:match("^(.-):([%w_]+=.*)$")
+  if not name then
+    if spec:match(":$") then fail(("policy %q: empty option list after ':'"):format(spec)) end
+    return spec, {}
+  end
+  if name == "" then fail(("policy %q: no name before the options"):format(spec)) end
+  local opts = {}
+  for item in (optstr .. ","):gmatch("(.-),") do
+    local k, v = item:match("^([%w_]+)=(.*)$")
+    if not k then
+      fail(("policy %s: bad option %q (expected key=value, e.g. %s:max=20)"):format(name, item, name))
+    end
+    opts[k] = v
+  end
+  return name, opts
+end
+
+local function find_module(name)
+  if name:find("/", 1, true) or name:match("%.lua$") then
+    local fn, err = loadfile(name)
+    if not fn then fail(("policy %s: %s"):format(name, err)) end
+    return fn()
+  end
+  for _, mod in ipairs({"policies." .. name, name}) do
+    local ok, res = pcall(require, mod)
+    if ok then return res end
+    if not tostring(res):find("module " .. mod .. " not found", 1, true) then
+      fail(("policy %s: %s"):format(name, tostring(res)))
+    end
+  end
+  fail(("unknown policy %q (not a file, not policies.%s, not a module on the path; shipped policies: %s)")
+    :format(name, name, table.concat(M.shipped, ", ")))
+end
+
+M.shipped = {"deny-network", "readonly-fs", "log-exec", "limit-forks"}
+
+local function coerce(pname, key, value, default)
+  local t = type(default)
+  if t == "number" then
+    local n = tonumber(value)
+    if not n then fail(("policy %s: option %s expects a number, got %q"):format(pname, key, value)) end
+    return n
+  elseif t == "boolean" then
+    if value == "true" or value == "1" or value == "yes" then return true end
+    if value == "false" or value == "0" or value == "no" then return false end
+    fail(("policy %s: option %s expects true or false, got %q"):format(pname, key, value))
+  end
+  return value
+end
+
+local function check_shape(name, mod)
+  if type(mod) ~= "table" then
+    fail(("policy %s: the module returned a %s; expected a table with description, rules and on_syscall"):format(name, type(mod)))
+  end
+  if type(mod.description) ~= "string" then
+    fail(("policy %s: field 'description' must be a string (got %s)"):format(name, type(mod.description)))
+  end
+  if type(mod.rules) ~= "function" then
+    fail(("policy %s: field 'rules' must be a function(rule, opts) (got %s)"):format(name, type(mod.rules)))
+  end
+  for _, f in ipairs({"on_syscall", "on_exit", "on_process_exit"}) do
+    if mod[f] ~= nil and type(mod[f]) ~= "function" then
+      fail(("policy %s: field '%s' must be a function (got %s)"):format(name, f, type(mod[f])))
+    end
+  end
+  if mod.options ~= nil and type(mod.options) ~= "table" then
+    fail(("policy %s: field 'options' must be a table of defaults (got %s)"):format(name, type(mod.options)))
+  end
+end
+
+-- M.load(spec [, log]) → policy {name, module, opts}
+function M.load(spec, log)
+  local name, given = M.parse_spec(spec)
+  local mod = find_module(name)
+  check_shape(name, mod)
+  local opts = {}
+  for k, v in pairs(mod.options or {}) do opts[k] = v end
+  for k, v in pairs(given) do
+    if not mod.options or mod.options[k] == nil then
+      local known = {}
+      for o in pairs(mod.options or {}) do known[#known + 1] = o end
+      table.sort(known)
+      fail(("policy %s has no option %q (options: %s)"):format(name, k,
+        #known > 0 and table.concat(known, ", ") or "none"))
+    end
+    opts[k] = coerce(name, k, v, mod.options[k])
+  end
+  opts.log = log or function(fmt, ...) io.stderr:write(fmt:format(...), "\n") end
+  return {name = name, module = mod, opts = opts}
+end
+
+local simple = {"allow", "kill", "kill_process", "kill_thread", "trap", "log"}
+
+-- a key for one syscall argument: names and numbers alike
+local function nr_of(sc)
+  if type(sc) == "number" then return sc end
+  local ok, nr = pcall(Seccomp.syscall_to_i, sc)
+  return ok and nr or sc
+end
+
+-- M.compose(policies) → {context, on_syscall, on_exit, on_process_exit, routes}
+-- Rules merge into one context. Every policy that traces a syscall gets the
+-- stops of that syscall (one trace rule per syscall and condition set, all
+-- with the same user data, so they can never conflict); a conflict between
+-- other rules is an error naming both policies.
+function M.compose(policies)
+  local ctx = Seccomp.new({default = "allow"})
+  local owners = {}   -- syscall nr → names of policies with rules on it
+  local routes = {}   -- ud → list of policies
+  local ud_of = {}    -- syscall nr → ud
+
+  local function own(nr, p)
+    owners[nr] = owners[nr] or {}
+    for _, n in ipairs(owners[nr]) do if n == p.name then return end end
+    table.insert(owners[nr], p.name)
+  end
+
+  local function add(p, method, nr, ...)
+    local ok, err = pcall(ctx[method], ctx, ...)
+    if not ok then
+      local others = {}
+      for _, n in ipairs(owners[nr] or {}) do if n ~= p.name then others[#others + 1] = n end end
+      if #others > 0 then
+        fail(("policies %s and %s conflict: %s"):format(table.concat(others, ", "), p.name, bare(err)))
+      end
+      fail(("policy %s: %s"):format(p.name, bare(err)))
+    end
+    own(nr, p)
+  end
+
+  for _, p in ipairs(policies) do
+    -- The rule object records what the policy asks for; a scratch context
+    -- checks each call so a mistake points at the policy's own line.
+    local scratch = Seccomp.new({default = "allow"})
+    local function check(method, ...)
+      local ok, err = pcall(scratch[method], scratch, ...)
+      if not ok then error(bare(err), 3) end
+    end
+    local rule = {}
+    for _, m in ipairs(simple) do
+      rule[m] = function(self, sc, ...)
+        check(m, sc, ...)
+        add(p, m, nr_of(sc), sc, ...)
+        return self
+      end
+    end
+    function rule:errno(e, sc, ...)
+      check("errno", e, sc, ...)
+      add(p, "errno", nr_of(sc), e, sc, ...)
+      return self
+    end
+    function rule:trace(sc, ud, ...)
+      check("trace", sc, ud, ...)
+      local nr = nr_of(sc)
+      local u = ud_of[nr]
+      if not u then
+        u = #routes + 1
+        ud_of[nr], routes[u] = u, {}
+      end
+      add(p, "trace", nr, sc, u, ...)
+      for _, q in ipairs(routes[u]) do if q == p then return self end end
+      table.insert(routes[u], p)
+      return self
+    end
+    function rule:add_rule(action, sc, ...)
+      if type(action) == "table" and action[1] == "trace" then return rule.trace(self, sc, action[2], ...) end
+      check("add_rule", action, sc, ...)
+      add(p, "add_rule", nr_of(sc), action, sc, ...)
+      return self
+    end
+    p.module.rules(rule, p.opts)
+  end
+
+  local set = {context = ctx, routes = routes, policies = policies}
+  function set.on_syscall(nr, pid, ud, call)
+    for _, p in ipairs(routes[ud] or {}) do
+      if p.module.on_syscall then
+        local d = p.module.on_syscall(call, p.opts)
+        if d ~= nil and d ~= "allow" then return d end
+      end
+    end
+  end
+  function set.on_process_exit(pid, status)
+    for _, p in ipairs(policies) do
+      if p.module.on_process_exit then p.module.on_process_exit(pid, status, p.opts) end
+    end
+  end
+  function set.on_exit(status)
+    for _, p in ipairs(policies) do
+      if p.module.on_exit then p.module.on_exit(status, p.opts) end
+    end
+  end
+  return set
+end
+
+return M
