@@ -47,6 +47,21 @@ function M.parse_spec(spec)
   return name, opts
 end
 
+-- caller() is "file:line: " of the nearest Lua frame outside this module:
+-- the policy line that made a bad rule.
+local function caller()
+  for level = 2, 32 do
+    local info = debug.getinfo(level, "Sl")
+    if not info then break end
+    local src = info.source or ""
+    if info.what ~= "C" and info.currentline and info.currentline > 0
+      and not src:find("sctrace/policy.lua", 1, true) then
+      return (src:gsub("^@", "")) .. ":" .. info.currentline .. ": "
+    end
+  end
+  return ""
+end
+
 local function find_module(name)
   if name:find("/", 1, true) or name:match("%.lua$") then
     local fn, err = loadfile(name)
@@ -166,7 +181,10 @@ function M.compose(policies)
     local scratch = Seccomp.new({default = "allow"})
     local function check(method, ...)
       local ok, err = pcall(scratch[method], scratch, ...)
-      if not ok then error(bare(err), 3) end
+      if not ok then
+        local msg = bare(err):gsub("^bad argument #%d+ to %(anonymous%) %((.*)%)$", "rule:" .. method .. ": %1")
+        error(caller() .. msg, 0)
+      end
     end
     local rule = {}
     for _, m in ipairs(simple) do
