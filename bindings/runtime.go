@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -20,6 +21,12 @@ type Options struct {
 	// Scripts are the shipped scripts (scripts.FS), searched last by
 	// require and run by DoEmbedded; nil for none.
 	Scripts fs.FS
+	// CallbackTimeout interrupts a start_trace callback that runs longer
+	// (0: no limit); the traced tree is killed and start_trace raises.
+	CallbackTimeout time.Duration
+	// MemoryLimit interrupts a callback while the Go heap is larger
+	// (0: DefaultMemoryLimit).
+	MemoryLimit uint64
 }
 
 // Runtime is one Lua interpreter with the sctrace-lua API loaded.
@@ -35,6 +42,10 @@ type Runtime struct {
 	armed      [][]byte // BPF programs armed by ctx:load(), installed by exec()
 	execFailed bool     // the last exec() failed: the child exits 127
 	callSeq    uint64   // numbers seccomp stops, so stale call objects are refused
+
+	callbackTimeout time.Duration
+	memoryLimit     uint64
+	guard           *guard // of the running start_trace, if any
 }
 
 // New opens an interpreter with the standard libraries and the sctrace-lua
@@ -42,11 +53,16 @@ type Runtime struct {
 // Precondition: the runtime OS thread must be locked.
 func New(o Options) *Runtime {
 	r := &Runtime{
-		L:       lua.NewState(),
-		sess:    engine.NewSession(),
-		chunks:  forksnap.NewChunks(),
-		stderr:  o.Stderr,
-		scripts: o.Scripts,
+		L:               lua.NewState(),
+		sess:            engine.NewSession(),
+		chunks:          forksnap.NewChunks(),
+		stderr:          o.Stderr,
+		scripts:         o.Scripts,
+		callbackTimeout: o.CallbackTimeout,
+		memoryLimit:     o.MemoryLimit,
+	}
+	if r.memoryLimit == 0 {
+		r.memoryLimit = DefaultMemoryLimit
 	}
 	if r.stderr == nil {
 		r.stderr = os.Stderr

@@ -19,8 +19,13 @@ func (r *Runtime) seccompStartTrace(L *lua.LState) int {
 	if !r.sess.Pending(pid) {
 		L.ArgError(1, fmt.Sprintf("pid %d is not a Process.fork child waiting to be traced (fork it, then trace it before waitpid or kill)", pid))
 	}
+	g := r.newGuard()
+	defer g.close()
+	prev := r.guard
+	r.guard = g
+	defer func() { r.guard = prev }()
 	tr := &tracing{r: r, L: L, fn: fn, wantCall: wantsCall(fn, 4)}
-	hooks := engine.Hooks{Seccomp: tr.onSeccomp}
+	hooks := engine.Hooks{Seccomp: tr.onSeccomp, Interrupt: g.interrupt}
 	if opts, ok := L.Get(3).(*lua.LTable); ok {
 		if f, ok := opts.RawGetString("on_exit").(*lua.LFunction); ok {
 			tr.onExitFn = f
@@ -97,7 +102,13 @@ func (t *tracing) onSeccomp(st *engine.Stop) (engine.Decision, error) {
 // it prints the Lua message and traceback to stderr, as a Lua interpreter
 // does, and returns the message.
 func (r *Runtime) pcall(nargs, nret int) error {
-	if err := r.L.PCall(nargs, nret, nil); err != nil {
+	var err error
+	if r.guard != nil {
+		err = r.guard.call(r.L, nargs, nret)
+	} else {
+		err = r.L.PCall(nargs, nret, nil)
+	}
+	if err != nil {
 		se := scriptError(err)
 		var sErr *ScriptError
 		if errors.As(se, &sErr) {

@@ -33,4 +33,8 @@ type Hooks struct {
 	// the root included. An error kills the rest of the traced tree and
 	// ends Trace with a *HandlerError.
 	Exit func(Status) error
+	// Interrupt, if set, is called when the terminal's SIGINT or SIGQUIT
+	// reaches the tracer while it traces. It runs on another goroutine, so
+	// it must only do goroutine-safe things (cancel a context).
+	Interrupt func()
 }

@@ -143,7 +143,7 @@ func (s *Session) Trace(pid int, h Hooks) (Status, error) {
 	}
 	delete(s.children, pid)
 	t := newTrace(s, pid, h)
-	stop := ignoreTerminalSignals()
+	stop := ignoreTerminalSignals(h.Interrupt)
 	defer stop()
 	if err := c.Release(); err != nil {
 		t.killAll()

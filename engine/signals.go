@@ -9,9 +9,10 @@ import (
 // ignoreTerminalSignals keeps the terminal's SIGINT/SIGQUIT from killing the
 // tracer while it traces: the tracees are in the same foreground process
 // group and receive them themselves, as they would without a tracer (a shell
-// does the same while it waits for its foreground job). Catching rather than
+// does the same while it waits for its foreground job). interrupt, if set,
+// hears about each one: a host can use it to stop a runaway callback. Catching rather than
 // ignoring keeps SIG_IGN from being inherited by children spawned meanwhile.
-func ignoreTerminalSignals() (restore func()) {
+func ignoreTerminalSignals(interrupt func()) (restore func()) {
 	ch := make(chan os.Signal, 4)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGQUIT)
 	done := make(chan struct{})
@@ -19,6 +20,9 @@ func ignoreTerminalSignals() (restore func()) {
 		for {
 			select {
 			case <-ch:
+				if interrupt != nil {
+					interrupt()
+				}
 			case <-done:
 				return
 			}

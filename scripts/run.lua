@@ -19,6 +19,9 @@ order, and the first decision other than "allow" wins.
   -p POLICY   a policy file (path) or name: ]] .. table.concat(policy.shipped, ", ") .. [[
 
   -o FILE     write the policies' log lines to FILE instead of stderr
+  --sandbox   run the policies (files) in a sandbox: no io, os.execute,
+              os.remove, Process.fork, exec or debug; loadfile, dofile and
+              require only inside the policy's directory
   -h, --help  show this help
 ]]
 
@@ -27,7 +30,7 @@ local function die(msg)
   os.exit(2)
 end
 
-local specs, outfile, cmd = {}, nil, nil
+local specs, outfile, cmd, sandbox = {}, nil, nil, false
 local i = 1
 while i <= #arg do
   local a = arg[i]
@@ -38,6 +41,8 @@ while i <= #arg do
     if not arg[i + 1] then die(a .. " needs an argument") end
     if a == "-o" then outfile = arg[i + 1] else specs[#specs + 1] = arg[i + 1] end
     i = i + 1
+  elseif a == "--sandbox" then
+    sandbox = true
   elseif a:match("^%-p.") then
     specs[#specs + 1] = a:sub(3)
   elseif a == "--" then
@@ -67,7 +72,7 @@ end
 
 local policies = {}
 for _, spec in ipairs(specs) do
-  local ok, p = pcall(policy.load, spec, log)
+  local ok, p = pcall(policy.load, spec, log, sandbox)
   if not ok then die(tostring(p)) end
   policies[#policies + 1] = p
 end

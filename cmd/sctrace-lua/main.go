@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sctrace-lua/sctrace-lua/bindings"
 	"github.com/sctrace-lua/sctrace-lua/scripts"
@@ -37,9 +39,14 @@ Subcommands are shipped Lua scripts (scripts/run.lua, trace.lua,
 explain.lua); "sctrace-lua SUBCOMMAND --help" describes each. To run a
 script file named like a subcommand, write ./run.
 
-options:
-  -e CODE       run CODE before the script (may be repeated)
-  --traceback   print the Lua traceback with a script error
+options (before SCRIPT or the subcommand):
+  -e CODE                  run CODE before the script (may be repeated)
+  --traceback              print the Lua traceback with a script error
+  --callback-timeout DUR   interrupt a trace callback running longer than
+                           DUR (2s, 500ms, or seconds); the traced tree is
+                           killed and start_trace raises
+  --memory-limit MIB       interrupt a trace callback while the heap is
+                           larger (default 2048)
   -h, --help    show this help
   --version     print the version
 
@@ -57,28 +64,77 @@ func main() {
 type options struct {
 	exprs     []string
 	traceback bool
+	timeout   time.Duration
+	memLimit  uint64
 	script    string
 	args      []string
+	help      bool
+	version   bool
 }
 
 // errUsage marks command-line mistakes (exit 2).
 var errUsage = errors.New("usage")
 
+// subcommands are shipped scripts run with the remaining arguments.
+var subcommands = map[string]string{"run": "run.lua", "trace": "trace.lua", "explain": "explain.lua"}
+
+// parseArgs reads the options before SCRIPT (or a subcommand); everything
+// after it belongs to the script.
 func parseArgs(args []string) (options, error) {
 	var o options
+	value := func(i *int, name string) (string, error) {
+		if *i+1 >= len(args) {
+			return "", fmt.Errorf("%w: %s needs an argument", errUsage, name)
+		}
+		*i++
+		return args[*i], nil
+	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		switch {
-		case a == "-e":
-			if i+1 >= len(args) {
-				return o, fmt.Errorf("%w: -e needs an argument", errUsage)
+		name, inline, hasInline := strings.Cut(a, "=")
+		get := func() (string, error) {
+			if hasInline {
+				return inline, nil
 			}
-			i++
-			o.exprs = append(o.exprs, args[i])
-		case strings.HasPrefix(a, "-e") && len(a) > 2:
+			return value(&i, name)
+		}
+		switch {
+		case a == "-h" || a == "--help":
+			o.help = true
+			return o, nil
+		case a == "--version":
+			o.version = true
+			return o, nil
+		case a == "-e":
+			v, err := value(&i, "-e")
+			if err != nil {
+				return o, err
+			}
+			o.exprs = append(o.exprs, v)
+		case strings.HasPrefix(a, "-e") && !strings.HasPrefix(a, "--"):
 			o.exprs = append(o.exprs, a[2:])
 		case a == "--traceback":
 			o.traceback = true
+		case name == "--callback-timeout":
+			v, err := get()
+			if err != nil {
+				return o, err
+			}
+			d, err := parseDuration(v)
+			if err != nil {
+				return o, fmt.Errorf("%w: --callback-timeout %q: %v", errUsage, v, err)
+			}
+			o.timeout = d
+		case name == "--memory-limit":
+			v, err := get()
+			if err != nil {
+				return o, err
+			}
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil || n == 0 || n > 1<<20 {
+				return o, fmt.Errorf("%w: --memory-limit %q: expected MiB, 1..1048576", errUsage, v)
+			}
+			o.memLimit = n << 20
 		case a == "--":
 			if i+1 < len(args) {
 				o.script, o.args = args[i+1], args[i+2:]
@@ -97,54 +153,55 @@ func parseArgs(args []string) (options, error) {
 	return o, nil
 }
 
-// subcommands are shipped scripts run with the remaining arguments.
-var subcommands = map[string]string{"run": "run.lua", "trace": "trace.lua", "explain": "explain.lua"}
+// parseDuration accepts Go durations ("500ms", "2s") and plain seconds.
+func parseDuration(v string) (time.Duration, error) {
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		if f <= 0 || f > 1e6 {
+			return 0, errors.New("expected a positive number of seconds")
+		}
+		return time.Duration(f * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, errors.New("expected a duration like 2s or 500ms")
+	}
+	return d, nil
+}
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		if p, ok := subcommands[args[0]]; ok {
-			return runEmbedded(p, args[1:], stderr)
-		}
-	}
-	for _, a := range args {
-		if a == "--" || (!strings.HasPrefix(a, "-") && a != "") {
-			break
-		}
-		switch a {
-		case "-h", "--help":
-			fmt.Fprint(stdout, usage)
-			return 0
-		case "--version":
-			fmt.Fprintf(stdout, "sctrace-lua %s\n", version)
-			return 0
-		}
-	}
 	o, err := parseArgs(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "sctrace-lua: %s (see sctrace-lua --help)\n", strings.TrimPrefix(err.Error(), "usage: "))
 		return 2
 	}
-	r := bindings.New(bindings.Options{Stderr: stderr, Scripts: scripts.FS})
+	if o.help {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	if o.version {
+		fmt.Fprintf(stdout, "sctrace-lua %s\n", version)
+		return 0
+	}
+	r := bindings.New(bindings.Options{
+		Stderr: stderr, Scripts: scripts.FS,
+		CallbackTimeout: o.timeout, MemoryLimit: o.memLimit,
+	})
 	defer r.Close()
+	sub, isSub := subcommands[o.script]
 	r.SetArgs(o.script, o.args)
 	for _, code := range o.exprs {
 		if err := r.DoString(code, "(command line)"); err != nil {
 			return report(stderr, err, o.traceback)
 		}
 	}
-	if o.script != "" {
-		if err := r.DoFile(o.script, o.args); err != nil {
-			return report(stderr, err, o.traceback)
-		}
+	switch {
+	case isSub:
+		err = r.DoEmbedded(sub, o.args)
+	case o.script != "":
+		err = r.DoFile(o.script, o.args)
 	}
-	return 0
-}
-
-func runEmbedded(p string, args []string, stderr io.Writer) int {
-	r := bindings.New(bindings.Options{Stderr: stderr, Scripts: scripts.FS})
-	defer r.Close()
-	if err := r.DoEmbedded(p, args); err != nil {
-		return report(stderr, err, false)
+	if err != nil {
+		return report(stderr, err, o.traceback)
 	}
 	return 0
 }

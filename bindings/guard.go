@@ -1,0 +1,102 @@
+package bindings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/metrics"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// DefaultMemoryLimit bounds the Go heap while a callback runs: a callback
+// that builds tables without end gets a Lua error, not the machine's OOM
+// killer.
+const DefaultMemoryLimit = 2 << 30
+
+// guard watches the callbacks of one trace: wall time (CallbackTimeout),
+// heap size (MemoryLimit) and the terminal's Ctrl-C. It interrupts a
+// callback through the Lua context, which gopher-lua checks at every
+// instruction; the context is installed only while a callback runs, so the
+// rest of the script runs at full speed.
+type guard struct {
+	timeout  time.Duration
+	memLimit uint64
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	started  atomic.Int64 // UnixNano when the running callback began; 0 when none
+	done     chan struct{}
+}
+
+func (r *Runtime) newGuard() *guard {
+	g := &guard{timeout: r.callbackTimeout, memLimit: r.memoryLimit, done: make(chan struct{})}
+	g.ctx, g.cancel = context.WithCancelCause(context.Background())
+	go g.watch()
+	return g
+}
+
+func (g *guard) close() {
+	close(g.done)
+	g.cancel(nil)
+}
+
+// interrupt is engine.Hooks.Interrupt: Ctrl-C stops a running callback;
+// between callbacks it is the tracees' business.
+func (g *guard) interrupt() {
+	if g.started.Load() != 0 {
+		g.cancel(errors.New("interrupted by the terminal (SIGINT)"))
+	}
+}
+
+func (g *guard) watch() {
+	tick := 50 * time.Millisecond
+	if g.timeout > 0 && g.timeout/10 < tick {
+		tick = max(g.timeout/10, time.Millisecond)
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	for {
+		select {
+		case <-g.done:
+			return
+		case <-t.C:
+		}
+		start := g.started.Load()
+		if start == 0 {
+			continue
+		}
+		if g.timeout > 0 && time.Since(time.Unix(0, start)) > g.timeout {
+			g.cancel(fmt.Errorf("callback timed out after %v", g.timeout))
+			continue
+		}
+		if g.memLimit > 0 {
+			metrics.Read(sample)
+			if sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > g.memLimit {
+				g.cancel(fmt.Errorf("callback exceeded the memory limit of %d MiB", g.memLimit>>20))
+			}
+		}
+	}
+}
+
+// call runs the function and arguments on the stack under the guard.
+func (g *guard) call(L *lua.LState, nargs, nret int) error {
+	L.SetContext(g.ctx)
+	g.started.Store(time.Now().UnixNano())
+	err := L.PCall(nargs, nret, nil)
+	g.started.Store(0)
+	L.RemoveContext()
+	if err != nil && g.ctx.Err() != nil {
+		// gopher-lua reports "context canceled"; say why.
+		var api *lua.ApiError
+		if errors.As(err, &api) {
+			if s, ok := api.Object.(lua.LString); ok {
+				api.Object = lua.LString(strings.Replace(string(s), context.Canceled.Error(), context.Cause(g.ctx).Error(), 1))
+			}
+		}
+	}
+	return err
+}
