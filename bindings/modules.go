@@ -77,13 +77,5 @@ func (r *Runtime) DoEmbedded(p string, args []string) error {
 		return err
 	}
 	r.SetArgs(embeddedPrefix+p, args)
-	fn, err := r.chunks.Load(r.L, src, embeddedPrefix+p)
-	if err != nil {
-		return scriptError(err)
-	}
-	vals := make([]lua.LValue, len(args))
-	for i, a := range args {
-		vals[i] = lua.LString(a)
-	}
-	return r.call(fn, vals...)
+	return r.runMain(src, embeddedPrefix+p, args)
 }

@@ -129,7 +129,12 @@ func (r *Runtime) DoFile(path string, args []string) error {
 		return fmt.Errorf("cannot open %s: %w", path, unwrapPath(err))
 	}
 	r.addScriptDir(filepath.Dir(path))
-	fn, err := r.chunks.Load(r.L, skipShebang(src), path)
+	return r.runMain(skipShebang(src), path, args)
+}
+
+// runMain compiles src as a main chunk and calls it with args as `...`.
+func (r *Runtime) runMain(src []byte, name string, args []string) error {
+	fn, err := r.chunks.Load(r.L, src, name)
 	if err != nil {
 		return scriptError(err)
 	}
