@@ -32,9 +32,17 @@ func (r *Runtime) setupRequire() {
 		}
 	}
 	if cur := pkg.RawGetString("path"); cur.Type() == lua.LTString {
-		parts = append(parts, cur.String())
+		parts = append(parts, strings.Split(cur.String(), ";")...)
 	}
-	pkg.RawSetString("path", lua.LString(strings.Join(parts, ";")))
+	seen := map[string]bool{}
+	uniq := parts[:0]
+	for _, p := range parts {
+		if p != "" && !seen[p] {
+			seen[p] = true
+			uniq = append(uniq, p)
+		}
+	}
+	pkg.RawSetString("path", lua.LString(strings.Join(uniq, ";")))
 	if r.scripts == nil {
 		return
 	}
