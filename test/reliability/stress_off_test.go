@@ -1,0 +1,5 @@
+//go:build !stress
+
+package reliability
+
+const stressTag = false

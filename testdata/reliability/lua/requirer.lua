@@ -1,0 +1,2 @@
+-- requirer.lua: requires a module that raises
+require("bad_module")
