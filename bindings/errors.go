@@ -18,12 +18,20 @@ type ScriptError struct {
 
 func (e *ScriptError) Error() string { return e.Msg }
 
-// gopher-lua reports syntax errors as "name line:3(column:5) near 'x': msg".
-var syntaxRe = regexp.MustCompile(`^(.*?) line:(\d+)\(column:\d+\) (near '.*?'):\s*(.*)$`)
+// gopher-lua reports syntax errors as "name line:3(column:5) near 'x': msg",
+// or "name at EOF: msg" at the end of the chunk.
+var (
+	syntaxRe    = regexp.MustCompile(`^(.*?) line:(\d+)\(column:\d+\) (near '.*?'):\s*(.*)$`)
+	syntaxEOFRe = regexp.MustCompile(`^(.*?) at EOF:\s*(.*)$`)
+)
 
 // scriptError turns gopher-lua's errors into ScriptErrors with the message
 // in the file:line: form every Lua user knows.
-func scriptError(err error) error {
+func scriptError(err error) error { return loadError(err, 0) }
+
+// loadError is scriptError for a chunk being compiled: lastLine is its
+// number of lines, for syntax errors gopher-lua reports "at EOF".
+func loadError(err error, lastLine int) error {
 	var api *lua.ApiError
 	if !errors.As(err, &api) {
 		return err
@@ -36,6 +44,8 @@ func scriptError(err error) error {
 		first, _, _ := strings.Cut(msg, "\n")
 		if m := syntaxRe.FindStringSubmatch(first); m != nil {
 			msg = fmt.Sprintf("%s:%s: %s %s", m[1], m[2], m[4], m[3])
+		} else if m := syntaxEOFRe.FindStringSubmatch(first); m != nil {
+			msg = fmt.Sprintf("%s:%d: %s at the end of the chunk", m[1], lastLine, m[2])
 		} else {
 			msg = first
 		}

@@ -7,9 +7,12 @@ import (
 	"runtime/metrics"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/sctrace-lua/sctrace-lua/engine"
 )
 
 // DefaultMemoryLimit bounds the Go heap while a callback runs: a callback
@@ -43,12 +46,29 @@ func (g *guard) close() {
 	g.cancel(nil)
 }
 
-// interrupt is engine.Hooks.Interrupt: Ctrl-C stops a running callback;
-// between callbacks it is the tracees' business.
-func (g *guard) interrupt() {
-	if g.started.Load() != 0 {
-		g.cancel(errors.New("interrupted by the terminal (SIGINT)"))
+// interruptGrace is how long a callback may go on after the terminal's
+// Ctrl-C before it counts as stuck. The signal is the tracees' business:
+// a tree that ignores SIGINT must not die because the signal happened to
+// arrive during one of its 10 µs callbacks.
+const interruptGrace = 700 * time.Millisecond
+
+// interrupt is engine.Hooks.Interrupt: Ctrl-C (or Ctrl-\) stops a
+// callback that is still running interruptGrace later.
+func (g *guard) interrupt(sig syscall.Signal) {
+	start := g.started.Load()
+	if start == 0 {
+		return
 	}
+	go func() {
+		select {
+		case <-time.After(interruptGrace):
+		case <-g.done:
+			return
+		}
+		if g.started.Load() == start {
+			g.cancel(fmt.Errorf("interrupted by the terminal (%s)", engine.SignalName(sig)))
+		}
+	}()
 }
 
 func (g *guard) watch() {

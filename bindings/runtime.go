@@ -1,6 +1,7 @@
 package bindings
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -86,6 +87,7 @@ func (r *Runtime) open() {
 		tb.RawSetString("seccomp", L.NewFunction(func(L *lua.LState) int { L.Push(seccomp); return 1 }))
 		tb.RawSetString("process", L.NewFunction(func(L *lua.LState) int { L.Push(process); return 1 }))
 	}
+	L.SetGlobal("print", L.NewFunction(luaPrint))
 	if ostab, ok := L.GetGlobal("os").(*lua.LTable); ok {
 		ostab.RawSetString("exit", L.NewFunction(r.osExit))
 	}
@@ -116,7 +118,7 @@ func (r *Runtime) SetArgs(script string, args []string) {
 func (r *Runtime) DoString(code, name string) error {
 	fn, err := r.chunks.Load(r.L, []byte(code), name)
 	if err != nil {
-		return scriptError(err)
+		return loadError(err, lineCount([]byte(code)))
 	}
 	return r.call(fn)
 }
@@ -136,7 +138,7 @@ func (r *Runtime) DoFile(path string, args []string) error {
 func (r *Runtime) runMain(src []byte, name string, args []string) error {
 	fn, err := r.chunks.Load(r.L, src, name)
 	if err != nil {
-		return scriptError(err)
+		return loadError(err, lineCount(src))
 	}
 	vals := make([]lua.LValue, len(args))
 	for i, a := range args {
@@ -155,6 +157,8 @@ func (r *Runtime) call(fn *lua.LFunction, args ...lua.LValue) error {
 	}
 	return nil
 }
+
+func lineCount(src []byte) int { return bytes.Count(bytes.TrimRight(src, "\n"), []byte{'\n'}) + 1 }
 
 // skipShebang blanks a leading #! line but keeps the newline, so line
 // numbers in errors stay right.

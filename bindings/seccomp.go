@@ -47,18 +47,32 @@ func (r *Runtime) seccompNew(L *lua.LState) int {
 
 // Seccomp.arg(i, op, v [, v2]) builds an argument condition; i is 1-based.
 func seccompArg(L *lua.LState) int {
-	i := L.CheckInt(1)
+	i, err := toInt(L.CheckAny(1), "argument index")
+	if err != nil {
+		L.ArgError(1, err.Error())
+	}
+	if i < 1 || i > 6 {
+		L.ArgError(1, fmt.Sprintf("condition argument index %d out of range 1..6", i))
+	}
 	op := L.CheckString(2)
-	v := L.CheckAny(3)
+	if _, err := filter.ParseOp(op); err != nil {
+		L.ArgError(2, err.Error())
+	}
 	t := L.NewTable()
 	t.RawSetString("arg", lua.LNumber(i))
 	t.RawSetString("op", lua.LString(op))
-	t.RawSetString("value", v)
+	t.RawSetString("value", L.CheckAny(3))
+	if _, err := toUint64(L.Get(3), "condition value"); err != nil {
+		L.ArgError(3, err.Error())
+	}
 	if op == "&=" {
 		t.RawSetString("value2", L.CheckAny(4))
+		if _, err := toUint64(L.Get(4), "condition value"); err != nil {
+			L.ArgError(4, err.Error())
+		}
 	}
 	if _, err := toCond(t); err != nil {
-		L.ArgError(1, err.Error())
+		L.ArgError(3, err.Error())
 	}
 	L.Push(t)
 	return 1
@@ -278,21 +292,13 @@ func ctxRules(L *lua.LState) int {
 		t.RawSetString("action", lua.LString(rule.Action.String()))
 		conds := L.NewTable()
 		for _, cd := range rule.Conds {
-			conds.Append(lua.LString(condString(cd)))
+			conds.Append(lua.LString(cd.String()))
 		}
 		t.RawSetString("conds", conds)
 		out.Append(t)
 	}
 	L.Push(out)
 	return 1
-}
-
-// condString numbers arguments from 1, as Seccomp.arg does.
-func condString(c filter.Cond) string {
-	if c.Op == filter.MaskedEQ {
-		return fmt.Sprintf("arg%d & %#x == %#x", c.Arg+1, c.Value, c.Value2)
-	}
-	return fmt.Sprintf("arg%d %s %#x", c.Arg+1, c.Op, c.Value)
 }
 
 // ctx:default_action() → the default action as text ("allow", "errno(EPERM)").
@@ -316,7 +322,7 @@ func (r *Runtime) ctxLoad(L *lua.LState) int {
 	if !r.inChild {
 		L.RaiseError("ctx:load() outside a Process.fork block would filter the tracer itself; call it inside the forked function, before exec()")
 	}
-	b, err := c.spec.BPF()
+	b, err := c.spec.TracerGuarded().BPF()
 	if err != nil {
 		L.RaiseError("loading seccomp filter: %s", err.Error())
 	}

@@ -1,5 +1,7 @@
 package engine
 
+import "syscall"
+
 // Verdict is what happens to a call at its seccomp stop.
 type Verdict uint8
 
@@ -36,5 +38,5 @@ type Hooks struct {
 	// Interrupt, if set, is called when the terminal's SIGINT or SIGQUIT
 	// reaches the tracer while it traces. It runs on another goroutine, so
 	// it must only do goroutine-safe things (cancel a context).
-	Interrupt func()
+	Interrupt func(syscall.Signal)
 }

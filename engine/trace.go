@@ -28,11 +28,14 @@ type trace struct {
 	rootStatus Status
 	killing    bool
 	err        error
-	stop       Stop // reused for every seccomp stop: no allocation per event
+	// gone holds tracees whose exit came before their creation event, so
+	// the late event does not adopt a dead pid.
+	gone map[int]bool
+	stop Stop // reused for every seccomp stop: no allocation per event
 }
 
 func newTrace(s *Session, root int, h Hooks) *trace {
-	t := &trace{s: s, root: root, hooks: h, threads: map[int]*thread{}}
+	t := &trace{s: s, root: root, hooks: h, threads: map[int]*thread{}, gone: map[int]bool{}}
 	t.threads[root] = &thread{tid: root, tgid: root}
 	return t
 }
@@ -62,18 +65,20 @@ func (t *trace) loop() error {
 func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 	th := t.threads[wpid]
 	if ws.Exited() || ws.Signaled() {
+		st := Status{Pid: wpid, WS: ws}
 		if th == nil {
-			if wpid == t.root {
-				t.rootDone, t.rootStatus = true, Status{Pid: wpid, WS: ws}
+			if t.s.children[wpid] != nil {
+				// A child of ours that is not traced: keep its status
+				// for Process.waitpid.
+				t.s.keep(st)
 				return
 			}
-			// A child of ours that is not traced: keep its status for
-			// Process.waitpid.
-			t.s.keep(Status{Pid: wpid, WS: ws})
-			return
+			// A tracee that died (killed from outside) before its
+			// creation was reported.
+			t.gone[wpid] = true
+			th = &thread{tid: wpid, tgid: wpid}
 		}
 		delete(t.threads, wpid)
-		st := Status{Pid: wpid, WS: ws}
 		if wpid == t.root {
 			t.rootDone, t.rootStatus = true, st
 		}
@@ -90,6 +95,7 @@ func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 	if th == nil {
 		// A new task whose creation event has not been handled yet: it is
 		// auto-attached, so its first stop can come first.
+		delete(t.gone, wpid) // stopped, so alive: a reused pid
 		th = t.adopt(wpid, 0)
 	}
 	if t.killing {
@@ -141,8 +147,13 @@ func isGroupStopSignal(sig unix.Signal) bool {
 	return sig == unix.SIGSTOP || sig == unix.SIGTSTP || sig == unix.SIGTTIN || sig == unix.SIGTTOU
 }
 
-// adopt records a new task; tgid 0 means look it up.
+// adopt records a new task; tgid 0 means look it up. A task already gone
+// is not recorded (nil).
 func (t *trace) adopt(tid, tgid int) *thread {
+	if t.gone[tid] {
+		delete(t.gone, tid)
+		return nil
+	}
 	if tgid == 0 {
 		tgid = procTgid(tid)
 	}

@@ -139,9 +139,14 @@ func parseArgs(args []string) (options, error) {
 			if i+1 < len(args) {
 				o.script, o.args = args[i+1], args[i+2:]
 			}
+			if o.script == "" && len(o.exprs) == 0 {
+				return o, fmt.Errorf("%w: no script given", errUsage)
+			}
 			return o, nil
 		case strings.HasPrefix(a, "-") && a != "-":
 			return o, fmt.Errorf("%w: unknown option %s", errUsage, a)
+		case a == "":
+			return o, fmt.Errorf("%w: empty script name", errUsage)
 		default:
 			o.script, o.args = a, args[i+1:]
 			return o, nil

@@ -54,11 +54,13 @@ type Cond struct {
 	Value2 uint64 // only for MaskedEQ: the expected (arg & Value)
 }
 
+// String numbers arguments from 1 ("arg1" is the first), as the Lua API
+// and strace's documentation do; Arg itself is 0-based.
 func (c Cond) String() string {
 	if c.Op == MaskedEQ {
-		return fmt.Sprintf("arg%d & %#x == %#x", c.Arg, c.Value, c.Value2)
+		return fmt.Sprintf("arg%d & %#x == %#x", c.Arg+1, c.Value, c.Value2)
 	}
-	return fmt.Sprintf("arg%d %s %#x", c.Arg, c.Op, c.Value)
+	return fmt.Sprintf("arg%d %s %#x", c.Arg+1, c.Op, c.Value)
 }
 
 // Validate rejects conditions that libseccomp would refuse or that could

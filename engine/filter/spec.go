@@ -45,7 +45,7 @@ func (r Rule) Validate() error {
 		}
 		if seen[c.Arg] {
 			return fmt.Errorf("rule for %s: %w: more than one condition on arg%d (libseccomp allows one per argument)",
-				name, ErrInvalidCondition, c.Arg)
+				name, ErrInvalidCondition, c.Arg+1)
 		}
 		seen[c.Arg] = true
 	}

@@ -27,7 +27,7 @@ func TestSpecAddValidation(t *testing.T) {
 		{"bad errno", Rule{Action: Action{Kind: Errno}, Syscall: connect}, ErrInvalidAction, "errno 0 out of range"},
 		{"arg 6", Rule{Action: ActionLog, Syscall: connect, Conds: []Cond{{Arg: 6, Op: EQ}}}, ErrInvalidCondition, "argument index 6"},
 		{"same arg twice", Rule{Action: ActionLog, Syscall: connect, Conds: []Cond{{Arg: 1, Op: GE, Value: 1}, {Arg: 1, Op: LE, Value: 5}}},
-			ErrInvalidCondition, "more than one condition on arg1"},
+			ErrInvalidCondition, "more than one condition on arg2"}, // 1-based in messages
 	}
 	for _, c := range cases {
 		s := Spec{Default: ActionAllow}
@@ -194,7 +194,7 @@ func TestSpecString(t *testing.T) {
 	if got := s.String(); got != "seccomp filter: default errno(EPERM), 2 rules" {
 		t.Error(got)
 	}
-	if got := s.Rules[1].String(); got != "socket -> log if arg1 & 0xf == 0x1" {
+	if got := s.Rules[1].String(); got != "socket -> log if arg2 & 0xf == 0x1" { // Arg 1 is the second argument
 		t.Error(got)
 	}
 }
@@ -289,5 +289,34 @@ func TestBPFTooLong(t *testing.T) {
 	_, err := s.BPF()
 	if !errors.Is(err, ErrExport) || !strings.Contains(err.Error(), "the kernel accepts at most 4096") {
 		t.Errorf("oversized program: %v", err)
+	}
+}
+
+func TestTracerGuarded(t *testing.T) {
+	trace, _ := TraceAction(1)
+	connect, _ := SyscallNumber("connect")
+	s := Spec{Default: ActionAllow}
+	if g := s.TracerGuarded(); len(g.Rules) != 0 {
+		t.Errorf("no trace rule: guarded spec has %d rules", len(g.Rules))
+	}
+	if err := s.Add(Rule{Action: trace, Syscall: connect}); err != nil {
+		t.Fatal(err)
+	}
+	g := s.TracerGuarded()
+	if len(g.Rules) != 2 || len(s.Rules) != 1 {
+		t.Fatalf("guarded %d rules (want 2), original %d (want 1)", len(g.Rules), len(s.Rules))
+	}
+	r := g.Rules[1]
+	if name, _ := SyscallName(r.Syscall); name != "seccomp" || r.Action.String() != "errno(EPERM)" {
+		t.Errorf("guard rule %v", r)
+	}
+	if _, err := g.BPF(); err != nil {
+		t.Errorf("guarded spec does not build: %v", err)
+	}
+	// a spec with its own seccomp rule is left alone
+	nr, _ := SyscallNumber("seccomp")
+	s.Add(Rule{Action: ActionAllow, Syscall: nr})
+	if g := s.TracerGuarded(); len(g.Rules) != 2 {
+		t.Errorf("own seccomp rule: %d rules, want 2", len(g.Rules))
 	}
 }

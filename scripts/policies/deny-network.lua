@@ -18,14 +18,34 @@ local M = {
 
 local checked = {connect = 2, bind = 2, sendto = 5}   -- sockaddr argument index
 
-function M.rules(rule, opts)
-  for name in pairs(checked) do rule:trace(name, 0) end
-end
-
 local function ipv4(s)
   local a, b, c, d = s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
   if not a then return nil end
   return ((tonumber(a) * 256 + tonumber(b)) * 256 + tonumber(c)) * 256 + tonumber(d)
+end
+
+local function valid_entry(entry)
+  local net, bits = entry:match("^([%d%.]+)/(%d+)$")
+  if not net then net, bits = entry, "32" end
+  local v4 = ipv4(net)
+  if v4 then
+    for n in net:gmatch("%d+") do if tonumber(n) > 255 then return false end end
+    return tonumber(bits) <= 32
+  end
+  return entry:find(":", 1, true) ~= nil and entry:match("^[%x:%.]+$") ~= nil
+end
+
+function M.rules(rule, opts)
+  -- Check the options now: a typo must fail before the command runs, not
+  -- at its first connect.
+  local ok, err = pcall(Seccomp.errno, opts.errno)
+  if not ok then error(("deny-network: option errno: unknown errno %q"):format(tostring(opts.errno)), 0) end
+  for entry in opts.allow:gmatch("[^;,%s]+") do
+    if not valid_entry(entry) then
+      error(("deny-network: option allow: bad entry %q (expected a.b.c.d/n or an IPv6 address)"):format(entry), 0)
+    end
+  end
+  for name in pairs(checked) do rule:trace(name, 0) end
 end
 
 -- allowed(sa, list): list entries are "a.b.c.d/n" or an exact IPv6 address

@@ -13,7 +13,10 @@ local M = {
 
 local CLONE_THREAD = 0x10000
 
-function M.rules(rule)
+function M.rules(rule, opts)
+  if opts.max < 1 or opts.max % 1 ~= 0 then
+    error(("limit-forks: option max must be a whole number >= 1, got %s"):format(tostring(opts.max)), 0)
+  end
   rule:trace("fork", 0)
   rule:trace("vfork", 0)
   rule:trace("clone", 0, Seccomp.arg(1, "&=", CLONE_THREAD, 0))

@@ -23,7 +23,10 @@ local AT_FDCWD = -100
 -- path argument and flags argument of each call (1-based)
 local calls = {open = {1, 2}, openat = {2, 3}, creat = {1, nil}, openat2 = {2, nil}}
 
-function M.rules(rule)
+function M.rules(rule, opts)
+  if not pcall(Seccomp.errno, opts.errno) then
+    error(("readonly-fs: option errno: unknown errno %q"):format(tostring(opts.errno)), 0)
+  end
   for name, a in pairs(calls) do
     local f = a[2]
     if f then

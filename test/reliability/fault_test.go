@@ -102,7 +102,6 @@ func TestFaultTracerInterrupted(t *testing.T) {
 // Ctrl-C kills the whole traced tree at random.
 func TestFaultCtrlCDuringShortCallbacks(t *testing.T) {
 	needC(t)
-	knownBug(t, "bindings/guard.go interrupt(): Ctrl-C cancels any running callback, even a 10 µs one, killing a traced tree that ignores SIGINT; only a callback still running some time (e.g. 0.5-1 s) after the signal should be interrupted")
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGQUIT} {
 		t.Run(sigName(sig), func(t *testing.T) {
 			const n = 300000
@@ -267,7 +266,6 @@ again	nil	waitpid -1: no child processes
 // script as if it were one of its own children.
 func TestFaultTreeKilledFromOutside(t *testing.T) {
 	needC(t)
-	knownBug(t, "engine/trace.go handle(): the exit of a traced process whose creation was not reported yet is kept as an untraced child's status; Process.wait() returns it and its on_exit never runs")
 	for _, n := range []int{5, 50, 50, 50, 500, 1500} {
 		r := cli(t, script("pgkill.lua"), loadBin, fmt.Sprint(n))
 		r.stdout = regexp.MustCompile(`(?m)^proc \d+\n`).ReplaceAllString(r.stdout, "")
@@ -320,7 +318,6 @@ end)`, loadBin)
 // script's lines ("exit 123 #<Process::Status: …>proc 456").
 func TestOutputLinesWhole(t *testing.T) {
 	needC(t)
-	knownBug(t, "bindings: print (gopher-lua basePrint) makes one write per argument plus one for the newline; override print in bindings/runtime.go open() to build the line and write it once")
 	code := fmt.Sprintf(`local p = Process.fork(function()
   local c = Seccomp.new({default = "allow"}, function(r) r:trace("getppid", 0) end)
   c:load()
