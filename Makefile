@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin/sctrace-lua
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all deps build demo test test-short vet fmt clean
+.PHONY: all deps build demo test test-stress vet fmt clean
 
 all: deps build demo
 
@@ -23,6 +23,11 @@ demo: build
 
 test: deps vet
 	$(GO) test -count=1 ./...
+
+# The reliability suite at full size (16 threads x 10,000 calls, a 2,000-
+# process storm, tracer kills x10 …); about a minute.
+test-stress: deps
+	SCTRACE_LUA_STRESS=1 $(GO) test -count=1 -timeout 30m -v ./test/reliability/
 
 # arm64 must at least type-check, cgo included: with Debian's cross gcc
 # (gcc-aarch64-linux-gnu) when present.
