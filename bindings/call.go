@@ -35,6 +35,8 @@ var callMethods = map[string]lua.LGFunction{
 	"arg":      callArg,
 	"argv":     callArgv,
 	"cwd":      callCwd,
+	"format":   callFormat,
+	"decode":   callDecode,
 }
 
 func (r *Runtime) registerCall() {

@@ -17,6 +17,7 @@ func (r *Runtime) seccompModule() *lua.LTable {
 		"syscall_to_i":    seccompSyscallToI,
 		"start_trace":     r.seccompStartTrace,
 		"errno":           seccompErrno,
+		"syscall_class":   seccompSyscallClass,
 	}
 	return r.L.SetFuncs(r.L.NewTable(), funcs)
 }

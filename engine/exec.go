@@ -5,10 +5,21 @@ package engine
 #include <stdlib.h>
 #include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+
+// The Go runtime raises the soft RLIMIT_NOFILE at start-up and gives
+// children it starts the original back; execve from C must do the same, or
+// every traced program inherits the raised limit. A constructor runs before
+// the Go runtime, so it sees the original.
+static struct rlimit nofile_at_start;
+static int nofile_saved;
+__attribute__((constructor)) static void save_nofile(void) {
+	nofile_saved = getrlimit(RLIMIT_NOFILE, &nofile_at_start) == 0;
+}
 
 // arm_and_exec installs the filters and calls execve in one C step on the
 // calling thread: between seccomp() and execve no Go code runs, so the Go
@@ -17,6 +28,13 @@ package engine
 // Returns -errno; on success it does not return.
 static int arm_and_exec(const char *path, char *const argv[], char *const envp[],
                         struct sock_fprog *progs, int nprogs, int *armed) {
+	if (nofile_saved) {
+		struct rlimit now;
+		if (getrlimit(RLIMIT_NOFILE, &now) == 0 && now.rlim_cur != nofile_at_start.rlim_cur) {
+			now.rlim_cur = nofile_at_start.rlim_cur;
+			setrlimit(RLIMIT_NOFILE, &now);   // before the filter: it may forbid setrlimit
+		}
+	}
 	if (nprogs > 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return -errno;
 	for (int i = 0; i < nprogs; i++)

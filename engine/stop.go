@@ -25,7 +25,12 @@ type Stop struct {
 	dirty      bool
 	onReturn   ReturnFunc
 	atExit     bool
+	ret        int64
 }
+
+// Ret is the call's raw return value (negative errno on failure); ok is
+// false at the seccomp stop, before the call has run.
+func (s *Stop) Ret() (ret int64, ok bool) { return s.ret, s.atExit }
 
 // ReturnFunc runs at the exit of a call whose Stop asked for it. ret is the
 // raw return value (negative errno on failure); returning replace=true sets

@@ -237,7 +237,8 @@ func (t *trace) exitStop(th *thread) {
 		t.resume(th, 0) // vanished
 		return
 	}
-	v, replace, err := f(st, st.regs.ret())
+	st.ret = st.regs.ret()
+	v, replace, err := f(st, st.ret)
 	st.valid = false
 	if err != nil {
 		t.fail(err)

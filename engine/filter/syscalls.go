@@ -75,37 +75,53 @@ func (e *UnknownSyscallError) Error() string {
 
 func (e *UnknownSyscallError) Is(target error) bool { return target == ErrUnknownSyscall }
 
+// Single lookups go straight to libseccomp and are cached: building the
+// whole table costs about a millisecond of cgo calls, which every start of
+// the tool (and of each forked child) would pay; only suggestions and
+// Names need it.
+var (
+	nativeArch = sync.OnceValues(func() (seccomp.ScmpArch, error) {
+		a, err := seccomp.GetNativeArch()
+		if err != nil {
+			return a, fmt.Errorf("libseccomp native architecture: %w", err)
+		}
+		return a, nil
+	})
+	numberCache sync.Map // name → int
+	nameCache   sync.Map // int → name
+)
+
 // SyscallNumber resolves a syscall name for the native architecture.
 func SyscallNumber(name string) (int, error) {
-	t := table()
-	if t.err != nil {
-		return 0, t.err
+	if nr, ok := numberCache.Load(name); ok {
+		return nr.(int), nil
 	}
-	if nr, ok := t.byName[name]; ok {
-		return nr, nil
+	arch, err := nativeArch()
+	if err != nil {
+		return 0, err
 	}
-	// Aliases (several names for one number) are missing from the scanned
-	// table; ask libseccomp directly, but never with a NUL that C would
-	// treat as the end of the name.
+	// Never hand C a NUL, which it would take as the end of the name.
 	if name != "" && !strings.ContainsRune(name, 0) {
-		if nr, err := seccomp.GetSyscallFromNameByArch(name, t.arch); err == nil && nr >= 0 {
+		if nr, err := seccomp.GetSyscallFromNameByArch(name, arch); err == nil && nr >= 0 {
+			numberCache.Store(name, int(nr))
 			return int(nr), nil
 		}
 	}
-	return 0, &UnknownSyscallError{Name: name, Nr: -1, Suggestions: suggest(name, t.names), byName: true}
+	return 0, &UnknownSyscallError{Name: name, Nr: -1, Suggestions: suggest(name, table().names), byName: true}
 }
 
 // SyscallName is the native name of syscall number nr.
 func SyscallName(nr int) (string, error) {
-	t := table()
-	if t.err != nil {
-		return "", t.err
+	if name, ok := nameCache.Load(nr); ok {
+		return name.(string), nil
 	}
-	if name, ok := t.byNr[nr]; ok {
-		return name, nil
+	arch, err := nativeArch()
+	if err != nil {
+		return "", err
 	}
-	if nr >= scanLimit && nr <= math.MaxInt32 {
-		if name, err := seccomp.ScmpSyscall(nr).GetNameByArch(t.arch); err == nil && name != "" {
+	if nr >= 0 && nr <= math.MaxInt32 {
+		if name, err := seccomp.ScmpSyscall(nr).GetNameByArch(arch); err == nil && name != "" {
+			nameCache.Store(nr, name)
 			return name, nil
 		}
 	}
