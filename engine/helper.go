@@ -13,10 +13,16 @@ import (
 // helperEnv marks a re-executed child; its value names the mode.
 const helperEnv = "SCTRACE_LUA_HELPER"
 
-// The helper's release pipe and payload arrive on fixed descriptors.
+// procsEnv marks that Spawn set GOMAXPROCS=1 for the helper (it runs one
+// interpreter and execs; fewer runtime threads start it faster), so the
+// helper removes it again before the program it execs can inherit it.
+const procsEnv = "SCTRACE_LUA_HELPER_PROCS"
+
+// The helper's release pipe, payload and ready pipe are fixed descriptors.
 const (
 	releaseFd = 3
 	payloadFd = 4
+	readyFd   = 5
 )
 
 func init() {
@@ -24,6 +30,12 @@ func init() {
 	// the only one the parent seized; keep the main goroutine on it.
 	if IsHelper() {
 		runtime.LockOSThread()
+		// The Go runtime has started its threads by now: the parent may
+		// seize this one (see Child.awaitReady).
+		if y := os.NewFile(readyFd, "ready"); y != nil {
+			y.Write([]byte{1})
+			y.Close()
+		}
 	}
 }
 
@@ -37,6 +49,7 @@ func HelperMode() string { return os.Getenv(helperEnv) }
 type Child struct {
 	Pid      int
 	release  *os.File
+	ready    *os.File // closed by awaitReady
 	released bool
 }
 
@@ -56,6 +69,12 @@ func spawn(mode string, payload []byte, args []string) (*Child, error) {
 		return nil, fmt.Errorf("creating release pipe: %w", err)
 	}
 	defer rr.Close()
+	yr, yw, err := os.Pipe()
+	if err != nil {
+		rw.Close()
+		return nil, fmt.Errorf("creating ready pipe: %w", err)
+	}
+	defer yw.Close()
 	pfd, err := unix.MemfdCreate("sctrace-lua-payload", unix.MFD_CLOEXEC)
 	if err != nil {
 		rw.Close()
@@ -72,18 +91,35 @@ func spawn(mode string, payload []byte, args []string) (*Child, error) {
 		return nil, fmt.Errorf("rewinding payload: %w", err)
 	}
 	env := append(cleanEnv(), helperEnv+"="+mode)
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		env = append(env, "GOMAXPROCS=1", procsEnv+"=1")
+	}
 	p, err := os.StartProcess(exe, append([]string{os.Args[0]}, args...), &os.ProcAttr{
 		Env:   env,
-		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, rr, pf},
+		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, rr, pf, yw},
 	})
 	if err != nil {
 		rw.Close()
+		yr.Close()
 		return nil, fmt.Errorf("starting helper child: %w", err)
 	}
 	pid := p.Pid
 	// The Session reaps with wait4; os.Process must not hold a pidfd for it.
 	_ = p.Release()
-	return &Child{Pid: pid, release: rw}, nil
+	return &Child{Pid: pid, release: rw, ready: yr}, nil
+}
+
+// awaitReady blocks until the child's Go runtime has started. Seizing it earlier would trace its Go runtime's start-up: every
+// thread it creates would stop twice (clone event, first stop) for nothing.
+// EOF (the child died) returns too: seizing will then report the error.
+func (c *Child) awaitReady() {
+	if c.ready == nil {
+		return
+	}
+	var b [1]byte
+	c.ready.Read(b[:])
+	c.ready.Close()
+	c.ready = nil
 }
 
 // Release lets the child run. Closing without a byte would mean "parent
@@ -93,6 +129,10 @@ func (c *Child) Release() error {
 		return nil
 	}
 	c.released = true
+	if c.ready != nil {
+		c.ready.Close()
+		c.ready = nil
+	}
 	_, err := c.release.Write([]byte{1})
 	c.release.Close()
 	if err != nil {
@@ -106,7 +146,7 @@ func (c *Child) Release() error {
 func cleanEnv() []string {
 	var out []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, helperEnv+"=") {
+		if !strings.HasPrefix(kv, helperEnv+"=") && !strings.HasPrefix(kv, procsEnv+"=") {
 			out = append(out, kv)
 		}
 	}
@@ -129,6 +169,10 @@ func HelperPayload() ([]byte, error) {
 // environment. Helper only.
 func AwaitRelease() error {
 	os.Unsetenv(helperEnv)
+	if os.Getenv(procsEnv) != "" {
+		os.Unsetenv(procsEnv)
+		os.Unsetenv("GOMAXPROCS")
+	}
 	f := os.NewFile(releaseFd, "release")
 	defer f.Close()
 	var b [1]byte

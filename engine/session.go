@@ -138,6 +138,7 @@ func (s *Session) Trace(pid int, h Hooks) (Status, error) {
 	if c.released {
 		return Status{}, fmt.Errorf("tracing pid %d: %w", pid, ErrReleased)
 	}
+	c.awaitReady()
 	if err := seize(pid); err != nil {
 		return Status{}, fmt.Errorf("seizing pid %d: %w", pid, err)
 	}
