@@ -1,10 +1,10 @@
 # sctrace-lua. `make` installs what the build needs (Debian), builds
-# bin/sctrace-lua and runs the demo; `make test` runs every test.
+# bin/sctrace-lua and runs the demo; `make check` runs every test.
 GO      ?= go
 BIN     := bin/sctrace-lua
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all deps build demo test test-stress vet fmt clean
+.PHONY: all deps build demo check test test-stress vet fmt clean
 
 all: deps build demo
 
@@ -23,6 +23,9 @@ build: deps
 
 demo: build
 	$(BIN) scripts/demo.lua
+
+# Everything CI runs: vet (amd64 and arm64), every test, the stress suite.
+check: test test-stress
 
 test: deps vet
 	$(GO) test -count=1 ./...
