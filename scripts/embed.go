@@ -1,7 +1,3 @@
-// Package scripts holds the Lua scripts shipped with sctrace-lua: samples,
-// the front ends behind the run/trace/explain subcommands, and shareable
-// policies. They are compiled into the binary, so `require
-// "policies.deny-network"` works with only the binary installed.
 package scripts
 
 import "embed"

@@ -1,5 +1,3 @@
-// Command sctrace-lua runs Lua scripts that build seccomp policies, fork and
-// exec processes under them, and trace the selected syscalls.
 package main
 
 import (
