@@ -146,6 +146,7 @@ func (s *Session) Trace(pid int, h Hooks) (Status, error) {
 	t := newTrace(s, pid, h)
 	stop := ignoreTerminalSignals(h.Interrupt)
 	defer stop()
+	defer sigchldDefault()()
 	if err := c.Release(); err != nil {
 		t.killAll()
 		t.loop()

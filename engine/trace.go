@@ -4,6 +4,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,7 +32,9 @@ type trace struct {
 	// gone holds tracees whose exit came before their creation event, so
 	// the late event does not adopt a dead pid.
 	gone map[int]bool
-	stop Stop // reused for every seccomp stop: no allocation per event
+	// drained: wait4 reported ECHILD.
+	drained bool
+	stop    Stop // reused for every seccomp stop: no allocation per event
 }
 
 func newTrace(s *Session, root int, h Hooks) *trace {
@@ -44,13 +47,14 @@ func newTrace(s *Session, root int, h Hooks) *trace {
 // tracee remains.
 // Precondition: the runtime OS thread must be locked (the Session's thread).
 func (t *trace) loop() error {
-	for !t.rootDone || len(t.threads) > 0 {
+	for t.more() {
 		var ws unix.WaitStatus
-		wpid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
+		wpid, err := rawWait4(&ws)
 		if err == unix.EINTR {
 			continue
 		}
 		if err == unix.ECHILD {
+			t.drained = true
 			break // nothing left to wait for: every tracee is gone
 		}
 		if err != nil {
@@ -60,6 +64,20 @@ func (t *trace) loop() error {
 		t.handle(wpid, ws)
 	}
 	return t.err
+}
+
+// more reports whether the loop must go on waiting. Known tracees are not
+// the whole story: a child whose parent was killed before its fork event
+// was reported is traced (auto-attached) but unknown until its first stop.
+// When the session has no other children, wait4 itself knows: it fails
+// with ECHILD only once no tracee is left. With other children (untraced,
+// or waiting to be released) wait4 would block on them, so the known
+// tracees have to do.
+func (t *trace) more() bool {
+	if !t.rootDone || len(t.threads) > 0 {
+		return true
+	}
+	return len(t.s.children) == 0 && !t.drained
 }
 
 func (t *trace) handle(wpid int, ws unix.WaitStatus) {
@@ -283,4 +301,21 @@ func procTgid(tid int) int {
 		}
 	}
 	return tid
+}
+
+// rawWait4 is wait4(-1, ws, __WALL) without the Go runtime's syscall
+// bookkeeping. Through unix.Wait4 the blocked thread hands its P to another
+// thread and takes one back on return, which wakes a second CPU on every
+// stop and made the scheduler place tracer and tracee apart: 13.7 µs a stop
+// against 10.0 µs raw (BenchmarkSeccompStop, cpu=any). The cost: a garbage
+// collection that starts while the tracer waits also waits for the next
+// ptrace event (the tracer thread reaches no safe point before), which
+// delays no work of this program, since nothing else runs meanwhile.
+// Precondition: the runtime OS thread must be locked.
+func rawWait4(ws *unix.WaitStatus) (int, error) {
+	r, _, e := unix.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(ws)), unix.WALL, 0, 0, 0)
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
 }
