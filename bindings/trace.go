@@ -63,6 +63,36 @@ type tracing struct {
 	fn       *lua.LFunction
 	wantCall bool
 	onExitFn *lua.LFunction
+	nums     numCache
+}
+
+// numCache keeps the boxed Lua numbers the callback gets at every stop.
+// Putting a float64 in an interface allocates; syscall numbers, user data
+// and the pids of a trace repeat, so each is boxed once: the 3-argument
+// callback path then allocates nothing of its own per stop.
+type numCache struct {
+	small [1024]lua.LValue
+	big   map[int]lua.LValue
+}
+
+func (c *numCache) get(n int) lua.LValue {
+	if n >= 0 && n < len(c.small) {
+		if v := c.small[n]; v != nil {
+			return v
+		}
+		v := lua.LValue(lua.LNumber(n))
+		c.small[n] = v
+		return v
+	}
+	if v, ok := c.big[n]; ok {
+		return v
+	}
+	v := lua.LValue(lua.LNumber(n))
+	if c.big == nil || len(c.big) > 1<<16 {
+		c.big = map[int]lua.LValue{} // bounded: a fork storm's pids come and go
+	}
+	c.big[n] = v
+	return v
 }
 
 // onExit runs opts.on_exit(pid, status) when a traced process ends. The
@@ -78,9 +108,9 @@ func (t *tracing) onExit(st engine.Status) error {
 func (t *tracing) onSeccomp(st *engine.Stop) (engine.Decision, error) {
 	L := t.L
 	L.Push(t.fn)
-	L.Push(lua.LNumber(st.Nr))
-	L.Push(lua.LNumber(st.Pid))
-	L.Push(lua.LNumber(st.UD))
+	L.Push(t.nums.get(st.Nr))
+	L.Push(t.nums.get(st.Pid))
+	L.Push(t.nums.get(int(st.UD)))
 	nargs := 3
 	if t.wantCall {
 		L.Push(t.r.newCall(st))
