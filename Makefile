@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin/sctrace-lua
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all deps build demo check test test-stress vet fmt clean
+.PHONY: all deps build demo check test test-stress vet fmt clean bench
 
 all: deps build demo
 
@@ -45,6 +45,11 @@ vet:
 	else \
 		echo "skipping the arm64 vet: no aarch64-linux-gnu-gcc (apt-get install gcc-aarch64-linux-gnu)"; \
 	fi
+
+# sctrace-lua against native, strace --seccomp-bpf and a minimal C tracer,
+# side by side (about 8 minutes; see bench/README.md).
+bench: build
+	bench/run.sh
 
 fmt:
 	gofmt -l -w cmd engine bindings

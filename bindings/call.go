@@ -19,7 +19,15 @@ type callRef struct {
 	st   *engine.Stop
 	seq  uint64
 	cur  *uint64     // the Runtime's current event number
-	args engine.Stop // copy of the stop's public fields for reads after it
+	args callArgs // the stop's public fields, still readable after it
+}
+
+// callArgs is what a call object remembers of its stop: a copy of the
+// public fields only (engine.Stop also holds the register file).
+type callArgs struct {
+	Tid, Pid, Nr int
+	Args         [6]uint64
+	UD           uint32
 }
 
 func (c *callRef) live() bool { return c.st.Valid() && c.seq == *c.cur }
@@ -79,7 +87,7 @@ func (r *Runtime) newCall(st *engine.Stop) *lua.LUserData {
 	L := r.L
 	r.callSeq++
 	ud := L.NewUserData()
-	ud.Value = &callRef{st: st, seq: r.callSeq, cur: &r.callSeq, args: engine.Stop{Tid: st.Tid, Pid: st.Pid, Nr: st.Nr, Args: st.Args, UD: st.UD}}
+	ud.Value = &callRef{st: st, seq: r.callSeq, cur: &r.callSeq, args: callArgs{Tid: st.Tid, Pid: st.Pid, Nr: st.Nr, Args: st.Args, UD: st.UD}}
 	L.SetMetatable(ud, L.GetTypeMetatable(callType))
 	return ud
 }
