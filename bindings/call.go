@@ -1,13 +1,16 @@
 package bindings
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sctrace-lua/sctrace-lua/engine"
+	"github.com/sctrace-lua/sctrace-lua/engine/decode"
 )
 
 const callType = "seccomp.call"
@@ -18,7 +21,7 @@ const callType = "seccomp.call"
 type callRef struct {
 	st   *engine.Stop
 	seq  uint64
-	cur  *uint64     // the Runtime's current event number
+	cur  *uint64  // the Runtime's current event number
 	args callArgs // the stop's public fields, still readable after it
 }
 
@@ -193,16 +196,24 @@ func callSockaddr(L *lua.LState) int {
 	if err != nil {
 		return pushFail(L, err)
 	}
-	sa, err := engine.DecodeSockaddr(buf[:got])
-	if err != nil {
-		return pushFail(L, err)
+	_, sa := decode.SockaddrText(buf[:got])
+	if sa == nil {
+		return pushFail(L, fmt.Errorf("sockaddr too short (%d bytes)", got))
+	}
+	// "AF_INET" → "inet": the Lua API's family names. A sockaddr too short
+	// for its family keeps only the fields it holds.
+	family := strings.ToLower(strings.TrimPrefix(sa.Family, "AF_"))
+	if !strings.HasPrefix(sa.Family, "AF_") {
+		family = fmt.Sprintf("af_%d", binary.NativeEndian.Uint16(buf))
 	}
 	t := L.NewTable()
-	t.RawSetString("family", lua.LString(sa.Family))
-	switch sa.Family {
+	t.RawSetString("family", lua.LString(family))
+	switch family {
 	case "inet", "inet6":
-		t.RawSetString("addr", lua.LString(sa.Addr))
-		t.RawSetString("port", lua.LNumber(sa.Port))
+		if sa.Addr != "" {
+			t.RawSetString("addr", lua.LString(sa.Addr))
+			t.RawSetString("port", lua.LNumber(sa.Port))
+		}
 	case "unix":
 		t.RawSetString("path", lua.LString(sa.Path))
 	case "netlink":
