@@ -85,16 +85,7 @@ func sigactionAt(s *state, addr uint64) (string, any, bool) {
 	return text + "}", nil, true
 }
 
-func decSigactionIn(s *state, i int, _ param) {
-	a := s.arg(i)
-	a.Text = ptrText(a.Raw)
-	if a.Raw == 0 {
-		return
-	}
-	if text, _, ok := sigactionAt(s, a.Raw); ok {
-		a.Text = text
-	}
-}
+func decSigactionIn(s *state, i int, _ param) { inStruct(s, i, sigactionAt) }
 
 func exitSigactionOut(s *state, i int, _ param) {
 	outStruct(s, i, func(addr uint64) (string, any, bool) { return sigactionAt(s, addr) })

@@ -24,6 +24,19 @@ func outStruct(s *state, i int, fill func(addr uint64) (string, any, bool)) {
 	}
 }
 
+// inStruct decodes a struct the kernel reads at entry: its address until
+// (and unless) it can be read.
+func inStruct(s *state, i int, at func(s *state, addr uint64) (string, any, bool)) {
+	a := s.arg(i)
+	a.Text = ptrText(a.Raw)
+	if a.Raw == 0 {
+		return
+	}
+	if text, v, ok := at(s, a.Raw); ok {
+		a.Text, a.Value = text, v
+	}
+}
+
 func timespecAt(s *state, addr uint64) (string, any, bool) {
 	var ts unix.Timespec
 	if !readStruct(s, addr, &ts) {
@@ -67,16 +80,7 @@ func rlimitAt(s *state, addr uint64) (string, any, bool) {
 		map[string]any{"rlim_cur": w[0], "rlim_max": w[1]}, true
 }
 
-func decRlimitIn(s *state, i int, _ param) {
-	a := s.arg(i)
-	a.Text = ptrText(a.Raw)
-	if a.Raw == 0 {
-		return
-	}
-	if text, v, ok := rlimitAt(s, a.Raw); ok {
-		a.Text, a.Value = text, v
-	}
-}
+func decRlimitIn(s *state, i int, _ param) { inStruct(s, i, rlimitAt) }
 
 func exitRlimitOut(s *state, i int, _ param) {
 	outStruct(s, i, func(addr uint64) (string, any, bool) { return rlimitAt(s, addr) })
@@ -90,16 +94,7 @@ func intAt(s *state, addr uint64) (string, any, bool) {
 	return "[" + strconv.Itoa(int(v)) + "]", int64(v), true
 }
 
-func decIntptrIn(s *state, i int, _ param) {
-	a := s.arg(i)
-	a.Text = ptrText(a.Raw)
-	if a.Raw == 0 {
-		return
-	}
-	if text, v, ok := intAt(s, a.Raw); ok {
-		a.Text, a.Value = text, v
-	}
-}
+func decIntptrIn(s *state, i int, _ param) { inStruct(s, i, intAt) }
 
 func exitIntptrOut(s *state, i int, _ param) {
 	outStruct(s, i, func(addr uint64) (string, any, bool) { return intAt(s, addr) })
