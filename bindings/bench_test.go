@@ -121,7 +121,7 @@ func BenchmarkOnSeccomp(b *testing.B) {
 					r.guard = g
 					defer func() { r.guard = nil }()
 				}
-				tr := &tracing{r: r, L: r.L, fn: fn, wantCall: wantsCall(fn, 4)}
+				tr := &tracing{r: r, fn: fn, wantCall: wantsCall(fn, 4)}
 				st := &engine.Stop{Tid: 4242, Pid: 4242, Nr: int(unix.SYS_GETPPID), Args: [6]uint64{1, 2, 3, 4, 5, 6}}
 				b.ReportAllocs()
 				b.ResetTimer()

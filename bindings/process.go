@@ -6,9 +6,9 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
-	"golang.org/x/sys/unix"
 
 	"github.com/sctrace-lua/sctrace-lua/bindings/forksnap"
 	"github.com/sctrace-lua/sctrace-lua/engine"
@@ -182,19 +182,18 @@ func processPpid(L *lua.LState) int {
 	return 1
 }
 
+// clockBase anchors Process.now; time.Since reads the monotonic clock.
+var clockBase = time.Now()
+
 // Process.now() → monotonic seconds (ns resolution), for durations.
 func processNow(L *lua.LState) int {
-	var ts unix.Timespec
-	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
-	L.Push(lua.LNumber(float64(ts.Sec) + float64(ts.Nsec)/1e9))
+	L.Push(lua.LNumber(time.Since(clockBase).Seconds()))
 	return 1
 }
 
 // Process.time() → wall-clock seconds since the epoch (µs resolution), for
 // timestamps.
 func processTime(L *lua.LState) int {
-	var ts unix.Timespec
-	unix.ClockGettime(unix.CLOCK_REALTIME, &ts)
-	L.Push(lua.LNumber(float64(ts.Sec) + float64(ts.Nsec/1000)/1e6))
+	L.Push(lua.LNumber(float64(time.Now().UnixMicro()) / 1e6))
 	return 1
 }

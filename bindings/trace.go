@@ -24,7 +24,7 @@ func (r *Runtime) seccompStartTrace(L *lua.LState) int {
 	prev := r.guard
 	r.guard = g
 	defer func() { r.guard = prev }()
-	tr := &tracing{r: r, L: L, fn: fn, wantCall: wantsCall(fn, 4)}
+	tr := &tracing{r: r, fn: fn, wantCall: wantsCall(fn, 4)}
 	hooks := engine.Hooks{Seccomp: tr.onSeccomp, Interrupt: g.interrupt}
 	if opts, ok := L.Get(3).(*lua.LTable); ok {
 		if f, ok := opts.RawGetString("on_exit").(*lua.LFunction); ok {
@@ -59,7 +59,6 @@ func wantsCall(fn *lua.LFunction, n int) bool {
 
 type tracing struct {
 	r        *Runtime
-	L        *lua.LState
 	fn       *lua.LFunction
 	wantCall bool
 	onExitFn *lua.LFunction
@@ -99,14 +98,14 @@ func (c *numCache) get(n int) lua.LValue {
 // process is gone, so an error here cannot leave anything stopped; it is
 // reported and ends the trace like a callback error.
 func (t *tracing) onExit(st engine.Status) error {
-	t.L.Push(t.onExitFn)
-	t.L.Push(lua.LNumber(st.Pid))
-	pushStatus(t.L, st)
+	t.r.L.Push(t.onExitFn)
+	t.r.L.Push(lua.LNumber(st.Pid))
+	pushStatus(t.r.L, st)
 	return t.r.pcall(2, 0)
 }
 
 func (t *tracing) onSeccomp(st *engine.Stop) (engine.Decision, error) {
-	L := t.L
+	L := t.r.L
 	L.Push(t.fn)
 	L.Push(t.nums.get(st.Nr))
 	L.Push(t.nums.get(st.Pid))

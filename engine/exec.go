@@ -27,7 +27,7 @@ __attribute__((constructor)) static void save_nofile(void) {
 // filter lands on this thread only; execve then discards the other threads.
 // Returns -errno; on success it does not return.
 static int arm_and_exec(const char *path, char *const argv[], char *const envp[],
-                        struct sock_fprog *progs, int nprogs, int *armed) {
+                        struct sock_fprog *progs, int nprogs) {
 	if (nofile_saved) {
 		struct rlimit now;
 		if (getrlimit(RLIMIT_NOFILE, &now) == 0 && now.rlim_cur != nofile_at_start.rlim_cur) {
@@ -40,7 +40,6 @@ static int arm_and_exec(const char *path, char *const argv[], char *const envp[]
 	for (int i = 0; i < nprogs; i++)
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &progs[i]) != 0)
 			return -errno;
-	*armed = nprogs > 0;
 	execve(path, argv, envp);
 	return -errno;
 }
@@ -60,7 +59,6 @@ import (
 type ExecError struct {
 	Path  string
 	Errno syscall.Errno
-	Armed bool // the filter was installed before execve failed
 }
 
 func (e *ExecError) Error() string { return fmt.Sprintf("exec: %s: %s", e.Path, e.Errno.Error()) }
@@ -97,10 +95,9 @@ func Exec(path string, argv, env []string, programs [][]byte) error {
 	}
 	// Pending Go output must reach the fd before the image is replaced.
 	os.Stdout.Sync()
-	var armed C.int
-	rc := C.arm_and_exec(cpath, &cargv[0], &cenv[0], progs, C.int(len(programs)), &armed)
+	rc := C.arm_and_exec(cpath, &cargv[0], &cenv[0], progs, C.int(len(programs)))
 	runtime.KeepAlive(programs)
-	return &ExecError{Path: path, Errno: syscall.Errno(-rc), Armed: armed != 0}
+	return &ExecError{Path: path, Errno: syscall.Errno(-rc)}
 }
 
 func cStrings(ss []string) []*C.char {

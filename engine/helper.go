@@ -53,9 +53,6 @@ type Child struct {
 	released bool
 }
 
-// Released reports whether the child was allowed to run.
-func (c *Child) Released() bool { return c.released }
-
 // Spawn re-executes this binary as a helper child in the given mode with the
 // payload on its payload descriptor. The child blocks until released.
 // Precondition: called on the Session's thread (see Session.Spawn).

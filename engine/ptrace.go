@@ -27,9 +27,6 @@ func seize(pid int) error { return ptrace(unix.PTRACE_SEIZE, pid, 0, seizeOption
 
 func cont(tid, sig int) error { return ptrace(unix.PTRACE_CONT, tid, 0, uintptr(sig)) }
 
-// contSyscall resumes to the syscall-exit stop of the current call.
-func contSyscall(tid int) error { return ptrace(unix.PTRACE_SYSCALL, tid, 0, 0) }
-
 func listen(tid int) error { return ptrace(unix.PTRACE_LISTEN, tid, 0, 0) }
 
 func eventMsg(tid int) (uint64, error) {
@@ -51,10 +48,6 @@ type syscallInfo struct {
 	Data uint32 // seccomp: SECCOMP_RET_DATA
 	_    uint32
 }
-
-// exitRet/exitIsError read the exit variant of the union, which overlays
-// the seccomp one: rval at Nr's offset, is_error in the first byte after it.
-func (si *syscallInfo) exitRet() int64 { return int64(si.Nr) }
 
 func getSyscallInfo(tid int, si *syscallInfo) error {
 	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_GET_SYSCALL_INFO, uintptr(tid),
