@@ -10,13 +10,21 @@ import (
 	"testing"
 
 	"github.com/sctrace-lua/sctrace-lua/bindings"
+	"github.com/sctrace-lua/sctrace-lua/test/testenv"
 )
 
 func TestMain(m *testing.M) {
 	if bindings.IsChild() {
 		os.Exit(bindings.RunChild(bindings.Options{}))
 	}
-	os.Exit(m.Run())
+	cleanup, err := testenv.Hermetic()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
 
 // The Lua scripts in testdata/lua/unit check the API from Lua with

@@ -20,6 +20,7 @@ import (
 
 	"github.com/sctrace-lua/sctrace-lua/bindings"
 	"github.com/sctrace-lua/sctrace-lua/scripts"
+	"github.com/sctrace-lua/sctrace-lua/test/testenv"
 )
 
 // The test binary doubles as sctrace-lua: with cliEnv set it runs main's
@@ -38,7 +39,14 @@ func TestMain(m *testing.M) {
 		runtime.LockOSThread()
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	cleanup, err := testenv.Hermetic()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
 
 var testdata = filepath.Join("..", "..", "testdata", "lua")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sctrace-lua/sctrace-lua/engine"
 	"github.com/sctrace-lua/sctrace-lua/engine/filter"
+	"github.com/sctrace-lua/sctrace-lua/test/testenv"
 )
 
 // execMode is the helper mode of children that install a filter and exec.
@@ -23,7 +24,14 @@ func TestMain(m *testing.M) {
 	if engine.IsHelper() && engine.HelperMode() == execMode {
 		os.Exit(runExecHelper())
 	}
-	os.Exit(m.Run())
+	cleanup, err := testenv.Hermetic()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
 
 func runExecHelper() int {

@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sctrace-lua/sctrace-lua/test/testenv"
 )
 
 // markEnv tags every process a test starts (the environment is inherited
@@ -55,7 +57,14 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	if code == 0 {
+		// After setup: its go build needs the real HOME's caches.
+		cleanup, err := testenv.Hermetic()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 		code = m.Run()
+		cleanup()
 	}
 	// Nothing may outlive the suite: any child of ours still alive is a
 	// process some test left behind.
