@@ -51,6 +51,7 @@ var (
 var repoRoot = filepath.Join("..", "..")
 
 func TestMain(m *testing.M) {
+	testenv.Umask() // before setup: it builds what uid 65534 runs
 	code, err := setup()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "reliability setup:", err)

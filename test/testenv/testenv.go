@@ -6,7 +6,8 @@
 // connect(2) to /var/run/nscd/socket: CI runners often start jobs with a
 // minimal environment, which turned "exactly four connects" into eight.
 // The user's ~/.profile and ~/.bashrc would likewise run commands the tests
-// cannot predict in every login shell.
+// cannot predict in every login shell, and a umask of 077 makes the binaries
+// the tests copy for uid 65534 unexecutable by it.
 //
 // Hermetic is called once from a TestMain before m.Run, while the process
 // has one goroutine; it changes the process environment for the whole run.
@@ -15,13 +16,19 @@ package testenv
 import (
 	"fmt"
 	"os"
+	"syscall"
 )
 
+// Umask sets the file mode mask to 022, so files the tests create for
+// another uid are readable (and, when asked, executable) by it.
+func Umask() { syscall.Umask(0o022) }
+
 // Hermetic points HOME at a new empty directory readable by every user (the
-// unprivileged tests run as uid 65534), sets SHELL to /bin/sh and drops the
+// unprivileged tests run as uid 65534), sets the umask to 022 and SHELL to /bin/sh and drops the
 // variables that make a shell source files at start-up. The returned
 // function removes the directory.
 func Hermetic() (cleanup func(), err error) {
+	Umask()
 	home, err := os.MkdirTemp("", "sctrace-lua-home")
 	if err != nil {
 		return nil, fmt.Errorf("hermetic test environment: %w", err)
