@@ -17,14 +17,7 @@ func TestMain(m *testing.M) {
 	if bindings.IsChild() {
 		os.Exit(bindings.RunChild(bindings.Options{}))
 	}
-	cleanup, err := testenv.Hermetic()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
+	os.Exit(testenv.Run(m))
 }
 
 // The Lua scripts in testdata/lua/unit check the API from Lua with

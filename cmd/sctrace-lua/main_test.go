@@ -39,14 +39,7 @@ func TestMain(m *testing.M) {
 		runtime.LockOSThread()
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	cleanup, err := testenv.Hermetic()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
+	os.Exit(testenv.Run(m))
 }
 
 var testdata = filepath.Join("..", "..", "testdata", "lua")

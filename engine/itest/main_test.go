@@ -24,14 +24,7 @@ func TestMain(m *testing.M) {
 	if engine.IsHelper() && engine.HelperMode() == execMode {
 		os.Exit(runExecHelper())
 	}
-	cleanup, err := testenv.Hermetic()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
+	os.Exit(testenv.Run(m))
 }
 
 func runExecHelper() int {

@@ -59,13 +59,7 @@ func TestMain(m *testing.M) {
 	}
 	if code == 0 {
 		// After setup: its go build needs the real HOME's caches.
-		cleanup, err := testenv.Hermetic()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		code = m.Run()
-		cleanup()
+		code = testenv.Run(m)
 	}
 	// Nothing may outlive the suite: any child of ours still alive is a
 	// process some test left behind.

@@ -9,15 +9,28 @@
 // cannot predict in every login shell, and a umask of 077 makes the binaries
 // the tests copy for uid 65534 unexecutable by it.
 //
-// Hermetic is called once from a TestMain before m.Run, while the process
-// has one goroutine; it changes the process environment for the whole run.
+// Run (or Hermetic) is called once from a TestMain, before any test starts;
+// it changes the process environment for the whole run.
 package testenv
 
 import (
 	"fmt"
 	"os"
 	"syscall"
+	"testing"
 )
+
+// Run runs the tests in a Hermetic environment and returns m.Run's exit
+// code (1 if the environment could not be set up).
+func Run(m *testing.M) int {
+	cleanup, err := Hermetic()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer cleanup()
+	return m.Run()
+}
 
 // Umask sets the file mode mask to 022, so files the tests create for
 // another uid are readable (and, when asked, executable) by it.
