@@ -475,7 +475,7 @@ func leftovers(mark string) []string {
 func assertNoLeftovers(t *testing.T, mark string) {
 	t.Helper()
 	var left []string
-	for deadline := time.Now().Add(time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if left = leftovers(mark); len(left) == 0 {
 			return
 		}
