@@ -6,7 +6,9 @@
 --
 -- N defaults to 3. Each connect is printed with its decoded address; the
 -- (N+1)th is never made: the tree is SIGKILLed at its seccomp stop. Exit
--- status: the command's (128+9 when killed).
+-- status: the command's (128+9 when killed). Every connect counts, local
+-- ones too: a bash started without SHELL or HOME in its environment looks
+-- its user up, and glibc first asks nscd over a unix socket (two connects).
 local limit, first = 3, 1
 if tonumber(arg[1]) then limit, first = tonumber(arg[1]), 2 end
 local cmd = {unpack(arg, first)}

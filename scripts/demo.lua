@@ -23,15 +23,30 @@ local pid = Process.fork(function()
   ]], port))
 end)
 
-local connects = 0
+-- Where a connect goes, as text: "127.0.0.1:9", a unix socket's path, or
+-- the address family when there is no address to show.
+local function where(sa)
+  if not sa then return "?" end
+  if sa.port then
+    return (sa.family == "inet6" and "[%s]:%d" or "%s:%d"):format(sa.addr, sa.port)
+  end
+  return sa.path or sa.family
+end
+
+-- bash's own connects also stop here: without SHELL or HOME in its
+-- environment it looks its user up, and glibc asks nscd over a unix
+-- socket first. They are printed too; the demo checks only its three.
+local connects, ours = 0, 0
+local target = "127.0.0.1:" .. port
 local status = Seccomp.start_trace(pid, function(syscall, pid, ud, call)
   connects = connects + 1
-  local sa = call:sockaddr(2) or {}
+  local to = where(call:sockaddr(2))
+  if to == target then ours = ours + 1 end
   call:on_return(function(ret)
-    print(string.format("[%d] %s(%s:%s) = %d (ud %d)", pid,
-      Seccomp.syscall_to_name(syscall), sa.addr, sa.port, ret, ud))
+    print(string.format("[%d] %s(%s) = %d (ud %d)", pid,
+      Seccomp.syscall_to_name(syscall), to, ret, ud))
   end)
 end)
 
 print(string.format("traced %d connects; %s", connects, tostring(status)))
-os.exit(status:success() and connects == 3 and 0 or 1)
+os.exit(status:success() and ours == 3 and 0 or 1)
