@@ -200,12 +200,8 @@ func callSockaddr(L *lua.LState) int {
 	if sa == nil {
 		return pushFail(L, fmt.Errorf("sockaddr too short (%d bytes)", got))
 	}
-	// "AF_INET" → "inet": the Lua API's family names. A sockaddr too short
-	// for its family keeps only the fields it holds.
-	family := strings.ToLower(strings.TrimPrefix(sa.Family, "AF_"))
-	if !strings.HasPrefix(sa.Family, "AF_") {
-		family = fmt.Sprintf("af_%d", binary.NativeEndian.Uint16(buf))
-	}
+	// A sockaddr too short for its family keeps only the fields it holds.
+	family := luaFamily(sa, buf)
 	t := L.NewTable()
 	t.RawSetString("family", lua.LString(family))
 	switch family {
@@ -220,8 +216,38 @@ func callSockaddr(L *lua.LState) int {
 		t.RawSetString("pid", lua.LNumber(sa.Pid))
 		t.RawSetString("groups", lua.LNumber(sa.Groups))
 	}
+	t.RawSetString("text", lua.LString(sockaddrText(family, sa)))
 	L.Push(t)
 	return 1
+}
+
+// luaFamily is the Lua API's name for a sockaddr's family: "AF_INET" →
+// "inet", and "af_N" for a family the decoder has no name for.
+func luaFamily(sa *decode.Sockaddr, raw []byte) string {
+	if !strings.HasPrefix(sa.Family, "AF_") {
+		return fmt.Sprintf("af_%d", binary.NativeEndian.Uint16(raw))
+	}
+	return strings.ToLower(strings.TrimPrefix(sa.Family, "AF_"))
+}
+
+// sockaddrText is the sockaddr table's text field: one line for a log
+// whatever the family, so that a script printing where a connect goes
+// does not fail on the families it did not think of (a netlink socket,
+// AF_UNSPEC to dissolve a UDP association).
+func sockaddrText(family string, sa *decode.Sockaddr) string {
+	switch {
+	case family == "inet" && sa.Addr != "":
+		return fmt.Sprintf("%s:%d", sa.Addr, sa.Port)
+	case family == "inet6" && sa.Addr != "":
+		return fmt.Sprintf("[%s]:%d", sa.Addr, sa.Port)
+	case family == "unix" && sa.Path != "":
+		return sa.Path
+	case family == "unix":
+		return "unix (unnamed)"
+	case family == "netlink":
+		return fmt.Sprintf("netlink pid=%d groups=%#x", sa.Pid, sa.Groups)
+	}
+	return family
 }
 
 // call:fd_path(i) is what /proc/PID/fd/N points to for the fd in argument i.

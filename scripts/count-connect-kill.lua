@@ -29,7 +29,7 @@ local count = 0
 local status = Seccomp.start_trace(pid, function(syscall, pid, ud, call)
   count = count + 1
   local sa = call:sockaddr(2)
-  local where = sa and (sa.path or (sa.addr .. ":" .. tostring(sa.port))) or "?"
+  local where = sa and sa.text or "?"
   if count > limit then
     print(string.format("[%d] connect #%d to %s: over the limit of %d, killing the tree", pid, count, where, limit))
     return "kill_all"

@@ -23,16 +23,6 @@ local pid = Process.fork(function()
   ]], port))
 end)
 
--- Where a connect goes, as text: "127.0.0.1:9", a unix socket's path, or
--- the address family when there is no address to show.
-local function where(sa)
-  if not sa then return "?" end
-  if sa.port then
-    return (sa.family == "inet6" and "[%s]:%d" or "%s:%d"):format(sa.addr, sa.port)
-  end
-  return sa.path or sa.family
-end
-
 -- bash's own connects also stop here: without SHELL or HOME in its
 -- environment it looks its user up, and glibc asks nscd over a unix
 -- socket first. They are printed too; the demo checks only its three.
@@ -40,7 +30,8 @@ local connects, ours = 0, 0
 local target = "127.0.0.1:" .. port
 local status = Seccomp.start_trace(pid, function(syscall, pid, ud, call)
   connects = connects + 1
-  local to = where(call:sockaddr(2))
+  local sa = call:sockaddr(2)
+  local to = sa and sa.text or "?"     -- "127.0.0.1:9", a socket path, …
   if to == target then ours = ours + 1 end
   call:on_return(function(ret)
     print(string.format("[%d] %s(%s) = %d (ud %d)", pid,

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -42,13 +43,13 @@ func TestCallObject(t *testing.T) {
 		"fd_path\t/dev/null\t1\t3",
 		"fd_path\t(stdout)\t1\t4",
 		"out",
-		"sockaddr\tinet\t127.0.0.1\ttrue",
+		fmt.Sprintf("sockaddr\tinet\t127.0.0.1\ttrue\t127.0.0.1:%d", port),
 	}
 	if v6 == "v6" {
-		want = append(want, "sockaddr\tinet6\t::1\ttrue")
+		want = append(want, fmt.Sprintf("sockaddr\tinet6\t::1\ttrue\t[::1]:%d", port))
 	}
 	if pyErr == nil {
-		want = append(want, "sockaddr\tunix\ttrue")
+		want = append(want, "sockaddr\tunix\ttrue\ttrue")
 	}
 	want = append(want,
 		"unreadable\tnil\ttrue",
@@ -94,6 +95,32 @@ func TestCountConnectKill(t *testing.T) {
 		if want := fmt.Sprintf("connect #%d to 127.0.0.1:%d (inet)", i+1, port); !strings.Contains(lines[i], want) {
 			t.Errorf("line %d %q lacks %q", i, lines[i], want)
 		}
+	}
+}
+
+// Every family a program may connect with is printed, none breaks the
+// callback: a netlink socket, AF_UNSPEC (dissolving a UDP association, as
+// getaddrinfo does), IPv6.
+func TestCountConnectKillAnyFamily(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 not installed")
+	}
+	prog := `import socket, ctypes
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(("127.0.0.1", 9))
+n = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0); n.connect((0, 0))
+print(ctypes.CDLL(None).connect(s.fileno(), ctypes.create_string_buffer(16), 16))
+`
+	r := cli(t, "", nil, "", filepath.Join(scriptsDir, "count-connect-kill.lua"), "10", "python3", "-c", prog)
+	got := regexp.MustCompile(`(?m)^\[\d+\] `).ReplaceAllString(r.stdout, "")
+	got = regexp.MustCompile(`pid=\d+,`).ReplaceAllString(got, "pid=PID,")
+	want := `connect #1 to 127.0.0.1:9 (inet)
+connect #2 to netlink pid=0 groups=0x0 (netlink)
+connect #3 to unspec (unspec)
+0
+3 connects allowed of 3 tried; #<Process::Status: pid=PID,exited(0)>
+`
+	if r.code != 0 || got != want {
+		t.Errorf("exit %d, stdout:\n%s\nwant:\n%s\nstderr:\n%s", r.code, got, want, r.stderr)
 	}
 }
 

@@ -80,8 +80,7 @@ function M.on_syscall(call, opts)
     return {"errno", opts.errno}
   end
   if not allowed(sa, opts.allow) then
-    opts.log("deny-network: %s to %s%s refused (pid %d)", call.name,
-      sa.addr or sa.path or sa.family, sa.port and (":" .. sa.port) or "", call.pid)
+    opts.log("deny-network: %s to %s refused (pid %d)", call.name, sa.text, call.pid)
     return {"errno", opts.errno}
   end
 end

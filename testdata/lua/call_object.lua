@@ -31,9 +31,9 @@ trace(function(r) r:trace("connect", 5) end,
   function(nr, pid, ud, call)
     local sa = call:sockaddr(2)
     if sa.family == "unix" then
-      print("sockaddr", sa.family, sa.path == dir .. "/sock")
+      print("sockaddr", sa.family, sa.path == dir .. "/sock", sa.text == sa.path)
     else
-      print("sockaddr", sa.family, sa.addr, sa.port == port)
+      print("sockaddr", sa.family, sa.addr, sa.port == port, sa.text)
     end
   end)
 
