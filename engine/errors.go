@@ -10,7 +10,7 @@ var (
 	// the wrong tracer.
 	ErrWrongThread = errors.New("engine: called from a thread other than the tracer thread")
 	// ErrNotChild: the pid is not a child this Session spawned.
-	ErrNotChild = errors.New("not a child started by Process.fork")
+	ErrNotChild = errors.New("not a child spawned by this session")
 	// ErrReleased: a child already released cannot be traced any more: it
 	// may have run traced syscalls without a tracer.
 	ErrReleased = errors.New("child already released")
@@ -18,7 +18,10 @@ var (
 	// without releasing it.
 	ErrParentGone = errors.New("parent exited before releasing the child")
 	// ErrCallStale: a Stop was used after its handler returned.
-	ErrCallStale = errors.New("call object used outside its callback")
+	ErrCallStale = errors.New("stop used after its handler returned")
+	// ErrAtExit: OnReturn was asked for at a call's exit stop, where the
+	// call has already returned.
+	ErrAtExit = errors.New("the call is already at its exit")
 )
 
 // HandlerError wraps an error returned by a Handler; the traced tree has been

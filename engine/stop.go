@@ -82,7 +82,7 @@ func (s *Stop) OnReturn(f ReturnFunc) error {
 		return ErrCallStale
 	}
 	if s.atExit {
-		return fmt.Errorf("on_return at a call's exit: %w", ErrCallStale)
+		return ErrAtExit
 	}
 	s.onReturn = f
 	return nil

@@ -453,6 +453,16 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// on_return asked for again at the call's exit is a script error that says
+// why (a callback error: traceback, tree killed, exit 1).
+func TestOnReturnAtExit(t *testing.T) {
+	r := cli(t, "", nil, "", "-e", `local p = Process.fork(function() Seccomp.new({default="allow"}, function(r) r:trace("getppid", 0) end):load() exec("/bin/sh", "-c", "echo $PPID") end)
+Seccomp.start_trace(p, function(nr, pid, ud, call) call:on_return(function(ret, c) c:on_return(print) end) end)`)
+	if want := "(command line):2: on_return: the call is already at its exit"; r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant it to contain %q", r.code, r.stderr, want)
+	}
+}
+
 // exec of a missing program: the child reports it and exits 127.
 func TestExecMissing(t *testing.T) {
 	for _, prog := range []string{"/no/such/file", "no-such-command-xyz"} {

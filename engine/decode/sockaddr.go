@@ -126,24 +126,18 @@ func decSockaddr(s *state, i int, p param) {
 // exitSockaddrOut decodes what accept/getsockname/recvfrom wrote: no more
 // than the buffer held (the length at entry) nor than the kernel reports.
 func exitSockaddrOut(s *state, i int, p param) {
-	if s.failed() {
-		return
-	}
-	a := s.arg(i)
-	if a.Raw == 0 {
-		a.Text = "NULL"
-		return
-	}
-	lenAddr := s.c.Raw[p.ref]
-	out, ok := readInt32(s, lenAddr)
-	if !ok {
-		return
-	}
-	n := int64(out)
-	if s.c.inOK[p.ref] {
-		n = min(n, s.c.in[p.ref])
-	}
-	a.Text, a.Value = sockaddrAt(s, a.Raw, n)
+	outStruct(s, i, func(addr uint64) (string, any, bool) {
+		out, ok := readInt32(s, s.c.Raw[p.ref])
+		if !ok {
+			return "", nil, false
+		}
+		n := int64(out)
+		if s.c.inOK[p.ref] {
+			n = min(n, s.c.in[p.ref])
+		}
+		text, v := sockaddrAt(s, addr, n)
+		return text, v, true
+	})
 }
 
 func readInt32(s *state, addr uint64) (int32, bool) {
