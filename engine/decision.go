@@ -17,12 +17,24 @@ const (
 	// KillAll SIGKILLs every traced process, including children whose
 	// creation has not been reported yet.
 	KillAll
+	// Hold keeps the calling thread in its seccomp stop while
+	// Decision.Later runs on another goroutine; the decision Later returns
+	// is applied when it completes (see held.go). Other tracees go on
+	// meanwhile.
+	Hold
+	// Restart skips the call and rewinds the thread to issue it again
+	// when it resumes: after the handler of a pending signal, the way the
+	// kernel restarts an interrupted call (SA_RESTART). A Later that was
+	// interrupted by a signal for the tracee returns it.
+	Restart
 )
 
 // Decision is a handler's answer at a seccomp stop.
 type Decision struct {
 	Verdict Verdict
 	Value   int64
+	// Later decides a Hold (nil otherwise).
+	Later Deferred
 }
 
 // Hooks are the handler's callbacks. They run on the tracer thread while

@@ -53,3 +53,14 @@ func (g *regs) skip(tid int, ret int64) error {
 	g.r.Rax = uint64(ret)
 	return g.store(tid)
 }
+
+// rewind skips the call at a seccomp stop and moves the thread back onto
+// its syscall instruction (2 bytes, as the kernel's own restart assumes)
+// with rax = the syscall number again, so it issues the same call when it
+// resumes: after the handler of a pending signal, if any.
+func (g *regs) rewind(tid int) error {
+	g.r.Rax = g.r.Orig_rax
+	g.r.Orig_rax = ^uint64(0)
+	g.r.Rip -= 2
+	return g.store(tid)
+}

@@ -31,3 +31,17 @@ func (g *regs) skip(tid int, ret int64) error {
 	iov := unix.Iovec{Base: (*byte)(unsafe.Pointer(&nr)), Len: 4}
 	return ptrace(unix.PTRACE_SETREGSET, tid, ntARMSystemCall, uintptr(unsafe.Pointer(&iov)))
 }
+
+// rewind skips the call at a seccomp stop and moves the thread back onto
+// its svc instruction (4 bytes); x0 still holds the first argument at the
+// seccomp stop and x8 the number, so it issues the same call when it
+// resumes: after the handler of a pending signal, if any.
+func (g *regs) rewind(tid int) error {
+	g.r.Pc -= 4
+	if err := g.store(tid); err != nil {
+		return err
+	}
+	nr := int32(-1)
+	iov := unix.Iovec{Base: (*byte)(unsafe.Pointer(&nr)), Len: 4}
+	return ptrace(unix.PTRACE_SETREGSET, tid, ntARMSystemCall, uintptr(unsafe.Pointer(&iov)))
+}

@@ -26,6 +26,8 @@ type Stop struct {
 	onReturn   ReturnFunc
 	atExit     bool
 	ret        int64
+	copies     []fdCopy  // the tracer's copies of the tracee's fds (pidfd.go)
+	sock       *SockCall // the socket call's arguments, read once (sockcall.go)
 }
 
 // Ret is the call's raw return value (negative errno on failure); ok is

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -17,6 +18,9 @@ type thread struct {
 	// entry keeps that call's number, arguments and user data.
 	onReturn ReturnFunc
 	entry    Stop
+	// held is set while the thread waits in its seccomp stop for a
+	// Deferred decision (held.go).
+	held *hold
 }
 
 // trace is one run of the trace loop.
@@ -38,6 +42,8 @@ type trace struct {
 	// mail brings work from other goroutines (deferred decisions, other
 	// stop sources) onto this thread between events.
 	mail *mailbox
+	// workers counts live Deferred goroutines (held.go).
+	workers atomic.Int32
 }
 
 func newTrace(s *Session, root int, h Hooks) *trace {
@@ -51,6 +57,7 @@ func newTrace(s *Session, root int, h Hooks) *trace {
 // Precondition: the runtime OS thread must be locked (the Session's thread).
 func (t *trace) loop() error {
 	defer t.mail.close()
+	defer t.abandonAll()
 	for t.more() {
 		t.mail.run()
 		var ws unix.WaitStatus
@@ -59,7 +66,7 @@ func (t *trace) loop() error {
 			t.mail.waiting.Store(false)
 			continue // posted while the last jobs ran
 		}
-		wpid, err := rawWait4(&ws)
+		wpid, err := t.wait4(&ws)
 		t.mail.waiting.Store(false)
 		if err == unix.EINTR {
 			continue // a signal, or the mailbox ringing
@@ -93,6 +100,9 @@ func (t *trace) more() bool {
 
 func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 	th := t.threads[wpid]
+	if th != nil && th.held != nil {
+		t.abandon(th) // an event for it: it has left the held stop
+	}
 	if ws.Exited() || ws.Signaled() {
 		st := Status{Pid: wpid, WS: ws}
 		if th == nil {
@@ -208,6 +218,7 @@ func (t *trace) resume(th *thread, sig int) {
 func (t *trace) seccompStop(th *thread) {
 	st := &t.stop
 	*st = Stop{Tid: th.tid, Pid: th.tgid, t: t, valid: true}
+	defer st.closeCopies()
 	var si syscallInfo
 	if err := getSyscallInfo(th.tid, &si); err != nil || si.Op != unix.PTRACE_SYSCALL_INFO_SECCOMP {
 		t.resume(th, 0) // vanished, or not a seccomp stop after all
@@ -239,6 +250,14 @@ func (t *trace) seccompStop(th *thread) {
 		st.valid = false
 		t.killAll()
 		return
+	case Hold:
+		t.hold(th, st, d.Later)
+		st.valid = false
+		return
+	case Restart:
+		if st.loadRegs() == nil {
+			st.regs.rewind(th.tid)
+		}
 	default:
 		if st.dirty {
 			st.regs.store(th.tid)
@@ -262,6 +281,7 @@ func (t *trace) exitStop(th *thread) {
 	st := &t.stop
 	*st = th.entry
 	st.t, st.valid, st.atExit = t, true, true
+	defer st.closeCopies()
 	if err := st.loadRegs(); err != nil {
 		t.resume(th, 0) // vanished
 		return
