@@ -191,14 +191,13 @@ func callSockaddr(L *lua.LState) int {
 	if n > 128 {
 		n = 128 // sizeof(struct sockaddr_storage)
 	}
-	buf := make([]byte, n)
-	got, err := c.st.ReadMemory(c.args.Args[i], buf)
+	buf, err := sockaddrBytes(c, i, li, n)
 	if err != nil {
 		return pushFail(L, err)
 	}
-	_, sa := decode.SockaddrText(buf[:got])
+	_, sa := decode.SockaddrText(buf)
 	if sa == nil {
-		return pushFail(L, fmt.Errorf("sockaddr too short (%d bytes)", got))
+		return pushFail(L, fmt.Errorf("sockaddr too short (%d bytes)", len(buf)))
 	}
 	// A sockaddr too short for its family keeps only the fields it holds.
 	family := luaFamily(sa, buf)

@@ -120,6 +120,9 @@ func (t *tracing) onSeccomp(st *engine.Stop) (engine.Decision, error) {
 	}
 	ret := L.Get(-1)
 	L.Pop(1)
+	if s, ok := ret.(lua.LString); ok && s == decisionEmulate {
+		return emulate(st)
+	}
 	d, err := toDecision(ret)
 	if err != nil {
 		return d, fmt.Errorf("callback for %s returned %w", syscallLabel(st.Nr), err)
@@ -158,7 +161,7 @@ func syscallLabel(nr int) string {
 	return fmt.Sprintf("syscall %d", nr)
 }
 
-const decisionHelp = `nothing, "allow", {"errno", E}, {"retval", n}, "kill" or "kill_all"`
+const decisionHelp = `nothing, "allow", "emulate", {"errno", E}, {"retval", n}, "kill" or "kill_all"`
 
 // toDecision reads a callback's answer.
 func toDecision(v lua.LValue) (engine.Decision, error) {

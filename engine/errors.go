@@ -22,6 +22,9 @@ var (
 	// ErrAtExit: OnReturn was asked for at a call's exit stop, where the
 	// call has already returned.
 	ErrAtExit = errors.New("the call is already at its exit")
+	// ErrNotSockCall: a socket-call reader or Emulate was used at the stop
+	// of a syscall that is not connect, bind, sendto, sendmsg or sendmmsg.
+	ErrNotSockCall = errors.New("not a socket call the tracer can emulate (connect, bind, sendto, sendmsg, sendmmsg)")
 )
 
 // HandlerError wraps an error returned by a Handler; the traced tree has been
