@@ -232,13 +232,13 @@ func (r Ruleset) Validate() error {
 		}
 		if p.Access&^r.FS != 0 {
 			return fmt.Errorf("%w: rule for %s allows %s, which the ruleset does not handle",
-				ErrInvalid, p.Path, strings.Join((p.Access &^ r.FS).Names(), ", "))
+				ErrInvalid, p.Path, strings.Join((p.Access&^r.FS).Names(), ", "))
 		}
 	}
 	for _, p := range r.Ports {
 		if p.Access&^r.Net != 0 {
 			return fmt.Errorf("%w: rule for port %d allows %s, which the ruleset does not handle",
-				ErrInvalid, p.Port, strings.Join((p.Access &^ r.Net).Names(), ", "))
+				ErrInvalid, p.Port, strings.Join((p.Access&^r.Net).Names(), ", "))
 		}
 	}
 	return nil
@@ -281,7 +281,7 @@ func supported(rs []right, abi int) uint64 {
 // the names of the rights it dropped. The result may be Empty.
 func (r Ruleset) Downgrade(abi int) (Ruleset, []string) {
 	fs, net, sc := FS(supported(fsRights, abi)), Net(supported(netRights, abi)), Scope(supported(scopes, abi))
-	dropped := append(append((r.FS &^ fs).Names(), (r.Net &^ net).Names()...), (r.Scope &^ sc).Names()...)
+	dropped := append(append((r.FS&^fs).Names(), (r.Net&^net).Names()...), (r.Scope &^ sc).Names()...)
 	out := Ruleset{FS: r.FS & fs, Net: r.Net & net, Scope: r.Scope & sc}
 	for _, p := range r.Paths {
 		if a := p.Access & fs; a != 0 {
