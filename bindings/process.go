@@ -28,6 +28,8 @@ func (r *Runtime) processModule() *lua.LTable {
 		"kill":     r.processKill,
 		"pid":      processPid,
 		"ppid":     processPpid,
+		"uid":      processUid,
+		"euid":     processEuid,
 		"now":      processNow,
 		"time":     processTime,
 	}
@@ -202,6 +204,16 @@ func checkSignal(L *lua.LState, n int) syscall.Signal {
 
 func processPid(L *lua.LState) int {
 	L.Push(lua.LNumber(os.Getpid()))
+	return 1
+}
+
+func processUid(L *lua.LState) int {
+	L.Push(lua.LNumber(os.Getuid()))
+	return 1
+}
+
+func processEuid(L *lua.LState) int {
+	L.Push(lua.LNumber(os.Geteuid()))
 	return 1
 }
 
