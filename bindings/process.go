@@ -12,6 +12,7 @@ import (
 
 	"github.com/sctrace-lua/sctrace-lua/bindings/forksnap"
 	"github.com/sctrace-lua/sctrace-lua/engine"
+	"github.com/sctrace-lua/sctrace-lua/engine/landlock"
 )
 
 // forkMode is the helper mode of a Process.fork child.
@@ -27,6 +28,8 @@ func (r *Runtime) processModule() *lua.LTable {
 		"kill":     r.processKill,
 		"pid":      processPid,
 		"ppid":     processPpid,
+		"uid":      processUid,
+		"euid":     processEuid,
 		"now":      processNow,
 		"time":     processTime,
 	}
@@ -40,7 +43,7 @@ func (r *Runtime) snapOptions() forksnap.Options {
 	return forksnap.Options{
 		Chunks:   r.chunks,
 		Builtins: r.builtins,
-		Decoders: map[string]forksnap.Decoder{contextType: decodeContext},
+		Decoders: map[string]forksnap.Decoder{contextType: decodeContext, rulesetType: decodeRuleset},
 	}
 }
 
@@ -86,7 +89,13 @@ func (r *Runtime) processExec(L *lua.LState) int {
 		}
 		resolved = p
 	}
-	err := engine.Exec(resolved, argv, os.Environ(), r.armed)
+	fds, err := createRulesets(r.armedLandlock)
+	if err != nil {
+		r.execFailed = true
+		L.RaiseError("exec: %s: %s", path, err.Error())
+	}
+	err = engine.Exec(resolved, argv, os.Environ(), r.armed, fds...)
+	closeAll(fds)
 	r.execFailed = true
 	var ee *engine.ExecError
 	if errors.As(err, &ee) {
@@ -94,6 +103,27 @@ func (r *Runtime) processExec(L *lua.LState) int {
 	}
 	L.RaiseError("%s", err.Error())
 	return 0
+}
+
+// createRulesets makes each armed Landlock ruleset in the kernel, here in
+// the child that execs (paths resolve in its context).
+func createRulesets(rs []landlock.Ruleset) ([]int, error) {
+	var fds []int
+	for _, r := range rs {
+		fd, err := r.Create()
+		if err != nil {
+			closeAll(fds)
+			return nil, err
+		}
+		fds = append(fds, fd)
+	}
+	return fds, nil
+}
+
+func closeAll(fds []int) {
+	for _, fd := range fds {
+		syscall.Close(fd)
+	}
 }
 
 func lookErr(err error) string {
@@ -174,6 +204,16 @@ func checkSignal(L *lua.LState, n int) syscall.Signal {
 
 func processPid(L *lua.LState) int {
 	L.Push(lua.LNumber(os.Getpid()))
+	return 1
+}
+
+func processUid(L *lua.LState) int {
+	L.Push(lua.LNumber(os.Getuid()))
+	return 1
+}
+
+func processEuid(L *lua.LState) int {
+	L.Push(lua.LNumber(os.Geteuid()))
 	return 1
 }
 

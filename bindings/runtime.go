@@ -13,6 +13,7 @@ import (
 
 	"github.com/sctrace-lua/sctrace-lua/bindings/forksnap"
 	"github.com/sctrace-lua/sctrace-lua/engine"
+	"github.com/sctrace-lua/sctrace-lua/engine/landlock"
 )
 
 // Options configure a Runtime.
@@ -39,10 +40,12 @@ type Runtime struct {
 	stderr   io.Writer
 	scripts  fs.FS
 
-	inChild    bool     // running a Process.fork block
-	armed      [][]byte // BPF programs armed by ctx:load(), installed by exec()
-	execFailed bool     // the last exec() failed: the child exits 127
-	callSeq    uint64   // numbers seccomp stops, so stale call objects are refused
+	inChild bool     // running a Process.fork block
+	armed   [][]byte // BPF programs armed by ctx:load(), installed by exec()
+	// Landlock rulesets armed by ruleset:load(), entered by exec()
+	armedLandlock []landlock.Ruleset
+	execFailed    bool   // the last exec() failed: the child exits 127
+	callSeq       uint64 // numbers seccomp stops, so stale call objects are refused
 
 	callbackTimeout time.Duration
 	memoryLimit     uint64
@@ -77,15 +80,19 @@ func (r *Runtime) open() {
 	registerStatus(L)
 	r.registerContext()
 	r.registerCall()
+	r.registerRuleset()
 	seccomp := r.seccompModule()
 	process := r.processModule()
 	L.SetGlobal("Seccomp", seccomp)
 	L.SetGlobal("Process", process)
 	L.SetGlobal("exec", process.RawGetString("exec"))
+	ll := r.landlockModule()
+	L.SetGlobal("Landlock", ll)
 	preload := L.GetField(L.GetField(L.Get(lua.EnvironIndex), "package"), "preload")
 	if tb, ok := preload.(*lua.LTable); ok {
 		tb.RawSetString("seccomp", L.NewFunction(func(L *lua.LState) int { L.Push(seccomp); return 1 }))
 		tb.RawSetString("process", L.NewFunction(func(L *lua.LState) int { L.Push(process); return 1 }))
+		tb.RawSetString("landlock", L.NewFunction(func(L *lua.LState) int { L.Push(ll); return 1 }))
 	}
 	L.SetGlobal("print", L.NewFunction(luaPrint))
 	if ostab, ok := L.GetGlobal("os").(*lua.LTable); ok {

@@ -22,6 +22,8 @@ order, and the first decision other than "allow" wins.
   --sandbox   run the policies (files) in a sandbox: no io, os.execute,
               os.remove, Process.fork, exec or debug; loadfile, dofile and
               require only inside the policy's directory
+  --best-effort  run even where the kernel lacks a layer a policy needs
+              (an older Landlock): say what is dropped instead of refusing
   -h, --help  show this help
 ]]
 
@@ -30,7 +32,7 @@ local function die(msg)
   os.exit(2)
 end
 
-local specs, outfile, cmd, sandbox = {}, nil, nil, false
+local specs, outfile, cmd, sandbox, best_effort = {}, nil, nil, false, false
 local i = 1
 while i <= #arg do
   local a = arg[i]
@@ -43,6 +45,8 @@ while i <= #arg do
     i = i + 1
   elseif a == "--sandbox" then
     sandbox = true
+  elseif a == "--best-effort" then
+    best_effort = true
   elseif a:match("^%-p.") then
     specs[#specs + 1] = a:sub(3)
   elseif a == "--" then
@@ -76,12 +80,13 @@ for _, spec in ipairs(specs) do
   if not ok then die(tostring(p)) end
   policies[#policies + 1] = p
 end
-local ok, set = pcall(policy.compose, policies)
+local ok, set = pcall(policy.compose, policies, {best_effort = best_effort})
 if not ok then die(tostring(set)) end
+for _, line in ipairs(set.dropped) do io.stderr:write("sctrace-lua run: --best-effort: ", line, "\n") end
 
-local ctx = set.context
+local load = set.load   -- Landlock layers, then the seccomp filter
 local pid = Process.fork(function()
-  ctx:load()
+  load()
   exec(unpack(cmd))
 end)
 local status = Seccomp.start_trace(pid, set.on_syscall, {on_exit = set.on_process_exit})

@@ -223,7 +223,7 @@ local function check_shape(name, mod)
   if type(mod.rules) ~= "function" then
     fail(("policy %s: field 'rules' must be a function(rule, opts) (got %s)"):format(name, type(mod.rules)))
   end
-  for _, f in ipairs({"on_syscall", "on_exit", "on_process_exit"}) do
+  for _, f in ipairs({"on_syscall", "on_exit", "on_process_exit", "landlock"}) do
     if mod[f] ~= nil and type(mod[f]) ~= "function" then
       fail(("policy %s: field '%s' must be a function (got %s)"):format(name, f, type(mod[f])))
     end
@@ -263,16 +263,81 @@ local function nr_of(sc)
   return ok and nr or sc
 end
 
--- M.compose(policies) → {context, on_syscall, on_exit, on_process_exit, routes}
--- Rules merge into one context. Every policy that traces a syscall gets the
--- stops of that syscall (one trace rule per syscall and condition set, all
--- with the same user data, so they can never conflict); a conflict between
--- other rules is an error naming both policies.
-function M.compose(policies)
+-- ---- enforcement layers ----
+--
+-- A policy states what it guarantees and which layer keeps each promise:
+--   guarantees = {{what = "…", by = LAYER, calls = {"connect", …}}, …}
+-- (or a function(opts) returning that list). LAYER is one of
+--   "seccomp"    the kernel's seccomp filter, on register values (race-free)
+--   "landlock"   the kernel's Landlock domain (race-free, every path)
+--   "tracer"     decided in the tracer from register values (race-free)
+--   "emulated"   the tracer performs the call itself with its own copy of
+--                the arguments (race-free)
+--   "inspected"  decided in the tracer from tracee memory (advisory: another
+--                thread can change the memory after the check)
+-- A policy with any guarantee kept by "tracer", "emulated" or "inspected"
+-- decides calls in the tracer; compose then keeps the tracer in control:
+-- the guards ptrace, untraced and io_uring (see engine/filter), and a
+-- Landlock layer that scopes ptrace and signals, so that even a root tracee
+-- cannot reach the tracer (needed only when the tracee runs as root: for
+-- other users the tracer's PR_SET_DUMPABLE 0 does it).
+--   guards = {"tiocsti", …}       more guards the policy asks for
+--   landlock = function(opts) return ruleset [, ruleset…] end
+--                                 Landlock layers (Landlock.new{…}); each
+--                                 ruleset is one layer of the domain
+M.layers = {
+  seccomp = "kernel (seccomp)", landlock = "kernel (Landlock)", tracer = "tracer (registers, race-free)",
+  emulated = "emulated (race-free)", inspected = "inspected (advisory)",
+}
+local in_tracer = {tracer = true, emulated = true, inspected = true}
+
+local function guarantees_of(p)
+  local g = p.module.guarantees
+  if type(g) == "function" then g = g(p.opts) end
+  if g == nil then return {} end
+  if type(g) ~= "table" then fail(("policy %s: field 'guarantees' must be a list (got %s)"):format(p.name, type(g))) end
+  for i, e in ipairs(g) do
+    if type(e) ~= "table" or type(e.what) ~= "string" or not M.layers[e.by] then
+      local names = {}
+      for k in pairs(M.layers) do names[#names + 1] = k end
+      table.sort(names)
+      fail(("policy %s: guarantee %d must be {what = \"…\", by = LAYER} with LAYER one of %s"):format(p.name, i, table.concat(names, ", ")))
+    end
+  end
+  return g
+end
+
+-- the Landlock layer that keeps a root tracee away from the tracer: a
+-- domain restricts ptrace (and /proc/PID/mem) to processes inside it, root
+-- included. It handles one right and allows it everywhere, so it restricts
+-- no file access; with ABI 6 it also scopes signals.
+function M.tracer_domain()
+  local scope = Landlock.abi() >= 6 and "signal" or nil
+  return Landlock.new({fs = "make_block", scope = scope}):allow("/", "make_block")
+end
+
+local function is_root() return Process.euid and Process.euid() == 0 end
+
+-- M.compose(policies [, {best_effort = bool}]) → set
+--   set.context      one Seccomp context (guards included)
+--   set.landlock     the Landlock layers, in order: load each in the fork
+--                    block (set.load() does both)
+--   set.guarantees   {{policy=, what=, by=, calls=}…}
+--   set.dropped      lines saying what --best-effort dropped (empty if none)
+--   set.on_syscall(nr, pid, ud, call), set.on_exit(status), set.on_process_exit(pid, status)
+-- Rules merge into one context. Stops are routed by syscall number, never
+-- by user data (a tracee's own filter can forge that): every policy that
+-- traces a syscall sees each stop of it, in order, whatever made it stop.
+-- A conflict between other rules is an error naming both policies. A policy
+-- whose Landlock layer needs a newer ABI than the kernel has is an error,
+-- unless best_effort: then what the kernel lacks is dropped and said.
+function M.compose(policies, copts)
+  copts = copts or {}
   local ctx = Seccomp.new({default = "allow"})
   local owners = {}   -- syscall nr → names of policies with rules on it
-  local routes = {}   -- ud → list of policies
+  local routes = {}   -- syscall nr → list of policies
   local ud_of = {}    -- syscall nr → ud
+  local nud = 0
 
   local function own(nr, p)
     owners[nr] = owners[nr] or {}
@@ -322,12 +387,15 @@ function M.compose(policies)
       local nr = nr_of(sc)
       local u = ud_of[nr]
       if not u then
-        u = #routes + 1
-        ud_of[nr], routes[u] = u, {}
+        -- one user data value per syscall, so trace rules of several
+        -- policies never conflict; it routes nothing
+        nud = nud + 1
+        u = nud
+        ud_of[nr], routes[nr] = u, {}
       end
       add(p, "trace", nr, sc, u, ...)
-      for _, q in ipairs(routes[u]) do if q == p then return self end end
-      table.insert(routes[u], p)
+      for _, q in ipairs(routes[nr]) do if q == p then return self end end
+      table.insert(routes[nr], p)
       return self
     end
     function rule:add_rule(action, sc, ...)
@@ -336,12 +404,78 @@ function M.compose(policies)
       add(p, "add_rule", nr_of(sc), action, sc, ...)
       return self
     end
+    function rule:guard(...)
+      check("guard", ...)
+      ctx:guard(...)
+      return self
+    end
     p.module.rules(rule, p.opts)
   end
 
-  local set = {context = ctx, routes = routes, policies = policies}
+  local set = {context = ctx, routes = routes, policies = policies, landlock = {}, guarantees = {}, dropped = {}}
+  local tracer_side = false
+  local function drop(line) set.dropped[#set.dropped + 1] = line end
+
+  local function layer(p, rs)
+    if type(rs) ~= "userdata" or not pcall(rs.abi, rs) then
+      fail(("policy %s: field 'landlock' must return Landlock rulesets (Landlock.new{…}), got a %s"):format(p.name, type(rs)))
+    end
+    local need, which = rs:abi()
+    local have = Landlock.abi()
+    if need > have then
+      if not copts.best_effort then
+        fail(("policy %s needs Landlock ABI %d (%s); this kernel has %s (run with --best-effort to drop what it lacks)")
+          :format(p.name, need, which, have == 0 and "no Landlock" or ("ABI " .. have)))
+      end
+      local dropped, left = rs:best_effort(have)
+      drop(("policy %s: Landlock %s not enforced (kernel %s)%s"):format(p.name, table.concat(dropped, ", "),
+        have == 0 and "has no Landlock" or ("ABI " .. have), left and "" or "; the whole layer is dropped"))
+      if not left then return end
+    end
+    set.landlock[#set.landlock + 1] = rs
+  end
+
+  for _, p in ipairs(policies) do
+    for _, g in ipairs(guarantees_of(p)) do
+      set.guarantees[#set.guarantees + 1] = {policy = p.name, what = g.what, by = g.by, calls = g.calls}
+      tracer_side = tracer_side or in_tracer[g.by]
+    end
+    local guards = p.module.guards
+    if type(guards) == "function" then guards = guards(p.opts) end
+    for _, g in ipairs(guards or {}) do
+      local ok, err = pcall(ctx.guard, ctx, g)
+      if not ok then fail(("policy %s: %s"):format(p.name, bare(err))) end
+    end
+    if p.module.landlock ~= nil then
+      if type(p.module.landlock) ~= "function" then
+        fail(("policy %s: field 'landlock' must be a function(opts) returning rulesets (got %s)"):format(p.name, type(p.module.landlock)))
+      end
+      for _, rs in ipairs({p.module.landlock(p.opts)}) do layer(p, rs) end
+    end
+  end
+  set.tracer_side = tracer_side
+  if tracer_side then
+    ctx:guard("ptrace", "untraced", "io_uring")
+    if Landlock.abi() >= 1 then
+      set.landlock[#set.landlock + 1] = M.tracer_domain()
+      set.tracer_domain = true
+    elseif is_root() then
+      if not copts.best_effort then
+        fail("the policies decide calls in the tracer and the command runs as root, which keeps CAP_SYS_PTRACE over the tracer; "
+          .. "a Landlock domain would take it away, but this kernel has no Landlock (run with --best-effort to run anyway)")
+      end
+      drop("a root command keeps CAP_SYS_PTRACE over the tracer (no Landlock to scope ptrace)")
+    end
+  end
+
+  -- set.load(): in the fork block, before exec
+  local layers = set.landlock
+  function set.load()
+    for _, rs in ipairs(layers) do rs:load() end
+    ctx:load()
+  end
   function set.on_syscall(nr, pid, ud, call)
-    for _, p in ipairs(routes[ud] or {}) do
+    for _, p in ipairs(routes[nr] or {}) do
       if p.module.on_syscall then
         local d = p.module.on_syscall(call, p.opts)
         if d ~= nil and d ~= "allow" then return d end
