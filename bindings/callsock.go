@@ -59,7 +59,9 @@ func familyName(f int) string {
 func fdArg(c *callRef, i int) int { return int(int32(c.args.Args[i])) }
 
 // call:socket([i]) describes the socket in argument i (default 1) from the
-// tracer's own copy of the fd: {family=, type=, protocol=, nonblock=}.
+// tracer's own copy of the fd: {family=, type=, protocol=, nonblock=,
+// local_addr=, local_port=} (local_*: where an IP socket is bound, nil
+// while it is not).
 // nil, reason when the fd is not open, not a socket, or not reachable.
 func callSocket(L *lua.LState) int {
 	c := checkCall(L, 1, true)
@@ -164,6 +166,10 @@ func socketTable(L *lua.LState, si engine.SocketInfo) *lua.LTable {
 	t.RawSetString("type", lua.LString(typ))
 	t.RawSetString("protocol", lua.LNumber(si.Protocol))
 	t.RawSetString("nonblock", lua.LBool(si.NonBlock))
+	if si.Local.IsValid() {
+		t.RawSetString("local_addr", lua.LString(si.Local.Addr().String()))
+		t.RawSetString("local_port", lua.LNumber(si.Local.Port()))
+	}
 	return t
 }
 

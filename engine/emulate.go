@@ -29,8 +29,11 @@ import (
 
 // Answers the tracer gives itself rather than the kernel:
 const (
-	// errnoNotEmulated: the socket is not AF_INET/AF_INET6, whose calls
-	// the tracer cannot make with the tracee's identity and directories.
+	// errnoNotEmulated: the tracer cannot make the call as the tracee
+	// would: a socket of a family other than IP, unix or netlink; a unix
+	// or netlink socket of a tracee whose credentials differ from the
+	// tracer's; a unix path for a tracee with another root directory or
+	// mount namespace.
 	errnoNotEmulated = unix.EPERM
 	// payloadMax bounds the data one emulated send copies: a stream send
 	// of more is a short write of payloadMax bytes; a datagram larger
@@ -106,8 +109,12 @@ type sockJob struct {
 	tgid     int
 	tid      int
 	inline   bool
-	sndtimeo bool // SO_SNDTIMEO set: an interrupted call fails EINTR
-	sigpipe  bool // the tracee did not pass MSG_NOSIGNAL
+	domain   int
+	ident    int8       // sameIdentity: 0 not known yet, 1 same, -1 differs
+	fs       *fsContext // a unix call resolving paths in the tracee's directories
+	passed   []int      // the tracer's copies of fds passed with SCM_RIGHTS
+	sndtimeo bool       // SO_SNDTIMEO set: an interrupted call fails EINTR
+	sigpipe  bool       // the tracee did not pass MSG_NOSIGNAL
 	msgs     []jobMsg
 	vec      uint64   // sendmmsg: where to write each msg_len back
 	sent     []uint32 // sendmmsg: the msg_len of each message sent
@@ -138,7 +145,23 @@ func (s *Stop) prepare(sc *SockCall) (*sockJob, Decision) {
 		j.release()
 		return nil, fail(errnoOf(err, unix.ENOTSOCK))
 	}
-	if si.Domain != unix.AF_INET && si.Domain != unix.AF_INET6 {
+	j.domain = si.Domain
+	switch si.Domain {
+	case unix.AF_INET, unix.AF_INET6:
+	case unix.AF_UNIX, unix.AF_NETLINK:
+		// the peer sees the caller's credentials (SO_PEERCRED,
+		// SCM_CREDENTIALS) and unix paths resolve in its directories
+		if !j.sameIdentity() {
+			j.release()
+			return nil, fail(errnoNotEmulated)
+		}
+		if si.Domain == unix.AF_UNIX {
+			if e := j.unixPaths(sc); e != 0 {
+				j.release()
+				return nil, fail(e)
+			}
+		}
+	default:
 		j.release()
 		return nil, fail(errnoNotEmulated)
 	}
@@ -169,11 +192,13 @@ func (s *Stop) prepare(sc *SockCall) (*sockJob, Decision) {
 	} else {
 		j.msgs = []jobMsg{{name: sc.Msgs[0].Name}}
 	}
-	switch sc.Op {
-	case SockBind:
-		j.inline = true
-	case SockConnect:
-		j.inline = si.Type == unix.SOCK_DGRAM || si.Type == unix.SOCK_RAW
+	switch {
+	case j.fs != nil:
+		j.inline = false // on a thread of its own (unixfs.go)
+	case sc.Op == SockBind:
+		j.inline = si.Domain != unix.AF_UNIX // a unix bind makes a file
+	case sc.Op == SockConnect:
+		j.inline = si.Domain != unix.AF_UNIX && (si.Type == unix.SOCK_DGRAM || si.Type == unix.SOCK_RAW)
 	default:
 		j.inline = j.flags&unix.MSG_DONTWAIT != 0
 	}
@@ -194,7 +219,7 @@ func (j *sockJob) privileged(sc *SockCall, si SocketInfo) (Decision, bool) {
 		return Decision{}, true
 	}
 	d := sc.Msgs[0].Dest(SockBind, si.Domain)
-	if d.Use != AddrIP || d.Port == 0 || d.Port >= unprivilegedPortStart() {
+	if d.Use != AddrIP || d.Port == 0 || d.Port >= unprivilegedPortStart() || j.sameIdentity() {
 		return Decision{}, true
 	}
 	if !hasCap(j.tgid, j.tid, unix.CAP_NET_BIND_SERVICE) {
@@ -216,7 +241,7 @@ func (j *sockJob) copyData(s *Stop, sc *SockCall, stream bool) (Decision, bool) 
 		return Decision{}, true
 	}
 	for i, m := range sc.Msgs {
-		jm, d, ok := copyMsg(s.Tid, m, &budget, stream)
+		jm, d, ok := j.copyMsg(s.Tid, m, &budget, stream)
 		if !ok {
 			if i > 0 && sc.Op == SockSendmmsg {
 				break // the kernel sends the messages before a bad one
@@ -234,7 +259,7 @@ func (j *sockJob) copyData(s *Stop, sc *SockCall, stream bool) (Decision, bool) 
 	return Decision{}, true
 }
 
-func copyMsg(tid int, m SockMsg, budget *int, stream bool) (jobMsg, Decision, bool) {
+func (j *sockJob) copyMsg(tid int, m SockMsg, budget *int, stream bool) (jobMsg, Decision, bool) {
 	if m.Err != nil {
 		return jobMsg{}, fail(errnoOf(m.Err, unix.EINVAL)), false
 	}
@@ -262,7 +287,7 @@ func copyMsg(tid int, m SockMsg, budget *int, stream bool) (jobMsg, Decision, bo
 		if _, err := readFull(tid, m.control, ctl); err != nil {
 			return jm, fail(errnoOf(memErr(err), unix.EFAULT)), false
 		}
-		if e := checkControl(ctl); e != 0 {
+		if e := j.checkControl(ctl); e != 0 {
 			return jm, fail(e), false
 		}
 		jm.control = ctl
@@ -309,10 +334,15 @@ func readData(tid int, iovs [][2]uint64, budget *int, stream bool) ([]byte, Deci
 	return buf[:off], Decision{}, true
 }
 
-// Control messages an emulated send passes on: none of them is checked
-// against the sender's privileges, which for an emulated call would be the
-// tracer's. SCM_RIGHTS and SCM_CREDENTIALS fail with EINVAL, the kernel's
-// own answer on an IP socket; any other control message with EPERM.
+// Control messages an emulated send on an IP socket passes on when the
+// tracee's credentials differ from the tracer's: none of them is checked
+// against the sender's privileges, which for an emulated call are the
+// tracer's; any other fails with EPERM then. On an IP socket SCM_RIGHTS
+// and SCM_CREDENTIALS fail with EINVAL, the kernel's own answer. On unix
+// and netlink sockets (emulated only for a tracee with the tracer's
+// credentials) every control message passes, SCM_RIGHTS with the tracee's
+// fds replaced by the tracer's copies of them, SCM_CREDENTIALS naming the
+// tracee's pid with the tracer's (the kernel checks it against the sender).
 var passedControl = map[[2]int32]bool{
 	{unix.SOL_IP, unix.IP_TOS}: true, {unix.SOL_IP, unix.IP_TTL}: true, {unix.SOL_IP, unix.IP_PKTINFO}: true,
 	{unix.SOL_IPV6, unix.IPV6_PKTINFO}: true, {unix.SOL_IPV6, unix.IPV6_HOPLIMIT}: true,
@@ -320,10 +350,22 @@ var passedControl = map[[2]int32]bool{
 	{unix.SOL_UDP, unix.UDP_SEGMENT}: true,
 }
 
+// sourceRoute: control messages that send a packet through other hops
+// first (IP options, IPv6 routing headers, a next hop): the address the
+// handler checked would not be where the packet goes. An emulated send
+// with one fails with EPERM, whatever the credentials.
+var sourceRoute = map[[2]int32]bool{
+	{unix.SOL_IP, unix.IP_RETOPTS}: true, {unix.SOL_IPV6, unix.IPV6_2292RTHDR}: true,
+	{unix.SOL_IPV6, unix.IPV6_2292PKTOPTIONS}: true, {unix.SOL_IPV6, unix.IPV6_NEXTHOP}: true,
+	{unix.SOL_IPV6, unix.IPV6_RTHDR}: true, {unix.SOL_IPV6, unix.IPV6_2292HOPOPTS}: true,
+	{unix.SOL_IPV6, unix.IPV6_HOPOPTS}: true, {unix.SOL_IPV6, unix.IPV6_RTHDRDSTOPTS}: true,
+}
+
 // checkControl walks control data as the kernel does (for_each_cmsghdr,
 // CMSG_OK) and returns the errno that refuses it, 0 to pass it on.
-func checkControl(b []byte) unix.Errno {
+func (j *sockJob) checkControl(b []byte) unix.Errno {
 	const hdr = 16
+	ip := j.domain == unix.AF_INET || j.domain == unix.AF_INET6
 	for off := 0; len(b)-off >= hdr; {
 		l := binary.NativeEndian.Uint64(b[off:])
 		level := int32(binary.NativeEndian.Uint32(b[off+8:]))
@@ -331,11 +373,20 @@ func checkControl(b []byte) unix.Errno {
 		if l < hdr || l > uint64(len(b)-off) {
 			return unix.EINVAL
 		}
-		if !passedControl[[2]int32{level, typ}] {
-			if level == unix.SOL_SOCKET && (typ == unix.SCM_RIGHTS || typ == unix.SCM_CREDENTIALS) {
-				return unix.EINVAL
-			}
+		scm := level == unix.SOL_SOCKET && (typ == unix.SCM_RIGHTS || typ == unix.SCM_CREDENTIALS)
+		switch {
+		case ip && scm:
+			return unix.EINVAL
+		case ip && sourceRoute[[2]int32{level, typ}]:
 			return unix.EPERM
+		case ip:
+			if !passedControl[[2]int32{level, typ}] && !j.sameIdentity() {
+				return unix.EPERM
+			}
+		case scm:
+			if e := j.translate(typ, b[off+hdr:off+int(l)]); e != 0 {
+				return e
+			}
 		}
 		next := (l + 7) &^ 7
 		if next > uint64(len(b)-off) {
@@ -366,6 +417,11 @@ func (j *sockJob) call() int64 {
 			return uintptr(unsafe.Pointer(&one[0]))
 		}
 		return uintptr(unsafe.Pointer(&b[0]))
+	}
+	if j.fs != nil {
+		if e := j.fs.enter(); e != 0 {
+			return -int64(e)
+		}
 	}
 	flags := uintptr(j.flags | unix.MSG_NOSIGNAL)
 	var r uintptr
@@ -449,11 +505,18 @@ func (j *sockJob) after(ret int64) {
 	}
 }
 
-// release closes the tracer's copy of the fd.
+// release closes the tracer's copies of the fds.
 func (j *sockJob) release() {
 	if j.fd >= 0 {
 		unix.Close(j.fd)
 		j.fd = -1
+	}
+	for _, c := range j.passed {
+		unix.Close(c)
+	}
+	j.passed = nil
+	if j.fs != nil {
+		j.fs.close()
 	}
 }
 
@@ -463,6 +526,7 @@ func (j *sockJob) release() {
 func (j *sockJob) Run(abandon <-chan struct{}) Decision {
 	defer j.release()
 	var w interruptible
+	w.keep = j.fs != nil // the OS thread entered the tracee's directories
 	ret, why := w.run(j.call, j.tgid, j.tid, abandon)
 	if why == whyAbandon {
 		return Decision{} // dropped: the thread is not there to see it

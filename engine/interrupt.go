@@ -37,6 +37,9 @@ type interruptible struct {
 	state atomic.Int32 // 0 before, 1 in the call, 2 finished
 	tid   atomic.Int32 // the OS thread making the call
 	why   atomic.Int32
+	// keep: the call changed its OS thread (unshare), which must die
+	// with the goroutine rather than run other goroutines.
+	keep bool
 }
 
 // run calls fn on a locked OS thread and watches the tracee's thread
@@ -59,7 +62,9 @@ func (w *interruptible) run(fn func() int64, tgid, tid int, abandon <-chan struc
 		}
 	}
 	w.state.Store(2)
-	runtime.UnlockOSThread()
+	if !w.keep {
+		runtime.UnlockOSThread()
+	}
 	close(done)
 	return ret, int(w.why.Load())
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"net/netip"
 
 	"golang.org/x/sys/unix"
 )
@@ -89,6 +90,9 @@ type SocketInfo struct {
 	Type     int  // SOCK_STREAM, SOCK_DGRAM, … (SO_TYPE)
 	Protocol int  // SO_PROTOCOL
 	NonBlock bool // O_NONBLOCK on the open file
+	// Local is the address an IP socket is bound to (getsockname); not
+	// valid (Local.IsValid() false) for another family or an unbound one.
+	Local netip.AddrPort
 }
 
 // Socket describes the socket the calling thread has at fd, read from the
@@ -121,6 +125,20 @@ func socketInfo(c int) (SocketInfo, error) {
 		return si, fmt.Errorf("file flags: %w", err)
 	}
 	si.NonBlock = fl&unix.O_NONBLOCK != 0
+	if si.Domain == unix.AF_INET || si.Domain == unix.AF_INET6 {
+		if sa, err := unix.Getsockname(c); err == nil {
+			switch a := sa.(type) {
+			case *unix.SockaddrInet4:
+				if a.Port != 0 {
+					si.Local = netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
+				}
+			case *unix.SockaddrInet6:
+				if a.Port != 0 {
+					si.Local = netip.AddrPortFrom(netip.AddrFrom16(a.Addr).Unmap(), uint16(a.Port))
+				}
+			}
+		}
+	}
 	return si, nil
 }
 

@@ -216,7 +216,7 @@ func TestRequireEmbedded(t *testing.T) {
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(), cliEnv+"=1")
 	out, err := cmd.CombinedOutput()
-	if err != nil || string(out) != "connect/bind/sendto to non-loopback addresses fail with EACCES\tx\ttable: "+string(out[len(out)-15:]) && !strings.HasPrefix(string(out), "connect/bind/sendto to non-loopback addresses fail with EACCES\tx\ttable: ") {
+	if err != nil || !strings.HasPrefix(string(out), "IP traffic only to allowed addresses") || !strings.Contains(string(out), "\tx\ttable: ") {
 		t.Errorf("%v: %s", err, out)
 	}
 	// SCTRACE_LUA_PATH is searched before the shipped scripts.

@@ -474,13 +474,21 @@ function M.compose(policies, copts)
     for _, rs in ipairs(layers) do rs:load() end
     ctx:load()
   end
+  -- "emulate" is an allow that the tracer carries out itself: the
+  -- policies after it still see the call, and the first refusal wins.
   function set.on_syscall(nr, pid, ud, call)
+    local emulate
     for _, p in ipairs(routes[nr] or {}) do
       if p.module.on_syscall then
         local d = p.module.on_syscall(call, p.opts)
-        if d ~= nil and d ~= "allow" then return d end
+        if d == "emulate" then
+          emulate = d
+        elseif d ~= nil and d ~= "allow" then
+          return d
+        end
       end
     end
+    return emulate
   end
   function set.on_process_exit(pid, status)
     for _, p in ipairs(policies) do
