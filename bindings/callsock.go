@@ -101,7 +101,7 @@ func callFilesShared(L *lua.LState) int {
 //
 // given is the sa_family as written (an AF_UNSPEC address on an AF_INET
 // UDP socket is use="ip", family="inet", given="unspec"). The second
-// result is the socket table of call:socket(). nil, reason when the fd is
+// result is the socket table of call:socket() without protocol and local_*. nil, reason when the fd is
 // not a socket the tracer can reach.
 func callAddresses(L *lua.LState) int {
 	c := checkCall(L, 1, true)
@@ -109,7 +109,7 @@ func callAddresses(L *lua.LState) int {
 	if err != nil {
 		L.RaiseError("addresses: %s is %s", syscallLabel(c.args.Nr), err.Error())
 	}
-	si, err := c.st.Socket(sc.Fd)
+	si, err := c.st.SocketKind(sc.Fd)
 	if err != nil {
 		return pushFail(L, err)
 	}

@@ -44,6 +44,9 @@ func TestMain(m *testing.M) {
 	if engine.IsHelper() && engine.HelperMode() == benchExecMode {
 		os.Exit(benchExecHelper())
 	}
+	if v := os.Getenv(benchSockEnv); v != "" {
+		os.Exit(sockWorkload(v))
+	}
 	if v := os.Getenv(benchLoopEnv); v != "" {
 		n, _ := strconv.Atoi(v)
 		for i := 0; i < n; i++ {

@@ -68,6 +68,17 @@ func (s *Stop) Emulate() (Decision, error) {
 		j.release()
 		return s.settled(result(ret))
 	}
+	if j.tryFirst {
+		// a datagram that can go at once goes the same with MSG_DONTWAIT
+		j.flags |= unix.MSG_DONTWAIT
+		ret := j.call()
+		j.flags &^= unix.MSG_DONTWAIT
+		if ret != -int64(unix.EAGAIN) {
+			j.after(ret)
+			j.release()
+			return s.settled(result(ret))
+		}
+	}
 	return Decision{Verdict: Hold, Later: j}, nil
 }
 
@@ -108,7 +119,9 @@ type sockJob struct {
 	flags    int
 	tgid     int
 	tid      int
+	t        *trace // for takeFd, on the tracer thread only (prepare)
 	inline   bool
+	tryFirst bool // a datagram send tried with MSG_DONTWAIT before holding
 	domain   int
 	ident    int8       // sameIdentity: 0 not known yet, 1 same, -1 differs
 	fs       *fsContext // a unix call resolving paths in the tracee's directories
@@ -135,16 +148,15 @@ func (s *Stop) prepare(sc *SockCall) (*sockJob, Decision) {
 	if (sc.Op == SockConnect || sc.Op == SockBind || sc.Op == SockSendto || sc.Op == SockSendmsg) && sc.Msgs[0].Err != nil {
 		return nil, fail(errnoOf(sc.Msgs[0].Err, unix.EINVAL))
 	}
+	si, err := s.socket(sc.Fd, false)
+	if err != nil {
+		return nil, fail(errnoOf(err, unix.ENOTSOCK))
+	}
 	c, err := s.keepCopy(sc.Fd)
 	if err != nil {
 		return nil, fail(errnoOf(err, unix.EBADF))
 	}
-	j := &sockJob{op: sc.Op, fd: c, flags: sc.Flags, tgid: s.Pid, tid: s.Tid, vec: sc.vec}
-	si, err := socketInfo(c)
-	if err != nil {
-		j.release()
-		return nil, fail(errnoOf(err, unix.ENOTSOCK))
-	}
+	j := &sockJob{op: sc.Op, fd: c, flags: sc.Flags, tgid: s.Pid, tid: s.Tid, vec: sc.vec, t: s.t}
 	j.domain = si.Domain
 	switch si.Domain {
 	case unix.AF_INET, unix.AF_INET6:
@@ -201,6 +213,7 @@ func (s *Stop) prepare(sc *SockCall) (*sockJob, Decision) {
 		j.inline = si.Domain != unix.AF_UNIX && (si.Type == unix.SOCK_DGRAM || si.Type == unix.SOCK_RAW)
 	default:
 		j.inline = j.flags&unix.MSG_DONTWAIT != 0
+		j.tryFirst = !j.inline && !stream && sc.Op != SockSendmmsg
 	}
 	if !j.inline {
 		if tv, err := unix.GetsockoptTimeval(c, unix.SOL_SOCKET, unix.SO_SNDTIMEO); err == nil {

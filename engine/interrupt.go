@@ -50,7 +50,10 @@ type interruptible struct {
 func (w *interruptible) run(fn func() int64, tgid, tid int, abandon <-chan struct{}) (int64, int) {
 	wakeSig()
 	done := make(chan struct{})
-	go w.watch(tgid, tid, abandon, done)
+	// the watcher starts only for a call still running after signalPoll
+	// (most are over long before: a loopback connect)
+	watcher := time.AfterFunc(signalPoll, func() { w.watch(tgid, tid, abandon, done) })
+	defer watcher.Stop()
 	runtime.LockOSThread()
 	w.tid.Store(int32(unix.Gettid()))
 	var ret int64

@@ -44,6 +44,8 @@ type trace struct {
 	mail *mailbox
 	// workers counts live Deferred goroutines (held.go).
 	workers atomic.Int32
+	// pidfds: a pidfd per thread that had an fd copied (pidfd.go).
+	pidfds map[int]int
 }
 
 func newTrace(s *Session, root int, h Hooks) *trace {
@@ -58,6 +60,7 @@ func newTrace(s *Session, root int, h Hooks) *trace {
 func (t *trace) loop() error {
 	defer t.mail.close()
 	defer t.abandonAll()
+	defer t.closePidfds()
 	for t.more() {
 		t.mail.run()
 		var ws unix.WaitStatus
@@ -118,6 +121,7 @@ func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 			th = &thread{tid: wpid, tgid: wpid}
 		}
 		delete(t.threads, wpid)
+		t.dropPidfd(wpid)
 		if wpid == t.root {
 			t.rootDone, t.rootStatus = true, st
 		}

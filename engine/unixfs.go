@@ -174,7 +174,7 @@ func (j *sockJob) translate(typ int32, data []byte) unix.Errno {
 	case unix.SCM_RIGHTS:
 		for off := 0; off+4 <= len(data); off += 4 {
 			fd := int(int32(ne.Uint32(data[off:])))
-			c, err := takeFd(j.tgid, j.tid, fd)
+			c, err := j.t.takeFd(j.tgid, j.tid, fd)
 			if err != nil {
 				return errnoOf(err, unix.EBADF)
 			}
