@@ -57,6 +57,7 @@ func (t *trace) hold(th *thread, st *Stop, later Deferred) {
 		onReturn: st.onReturn,
 	}
 	th.held = h
+	st.closeCopies() // the stop is over; complete reuses it
 	t.workers.Add(1)
 	var state atomic.Int32 // 0 running, 1 handed over here, 2 left to the mailbox
 	result := make(chan Decision, 1)
