@@ -73,7 +73,7 @@ func cmsg(level, typ int32, data []byte) []byte {
 }
 
 func TestCheckControl(t *testing.T) {
-	ip := &sockJob{domain: unix.AF_INET, ident: -1}   // credentials differ
+	ip := &sockJob{domain: unix.AF_INET, ident: -1}  // credentials differ
 	same := &sockJob{domain: unix.AF_INET, ident: 1} // the tracer's credentials
 	for _, c := range []struct {
 		name string
