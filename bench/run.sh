@@ -47,8 +47,10 @@ SF_P=50 SF_N=2000               # forker small enough for strace --seccomp-bpf
 ALL_N=50000                     # every call traced (getppid)
 START_RUNS=21                   # start-up: `true`
 HOLD_P=1000                     # live tracees for the memory figure
+EM_N=1000000 EM_K=20000 EM_TCP=5000   # emulation: N getppid with K connects/sendtos; TCP connects
 if [ "${QUICK:-0}" = 1 ]; then
 	HOT_N=20000 MIX_N=20000 MIX_K=200 FORK_P=20 FORK_N=1000 SF_P=5 SF_N=200 ALL_N=500 START_RUNS=3 HOLD_P=20 RUNS=1
+	EM_N=20000 EM_K=200 EM_TCP=100
 fi
 FORK_LOOP=$((FORK_P * FORK_N))  # the forker's getppid, untraced, in one process
 
@@ -62,8 +64,8 @@ exec > >(tee "$out") 2>&1
 
 # ------------------------------------------------------------------ tools
 TOOLS=(native lua tracec strace mt)
-declare -A LABEL=([native]=native [lua]=lua [tracec]=trace-c [strace]=strace [mt]=mintrace)
-declare -A HAVE=([native]=1 [lua]=1)
+declare -A LABEL=([native]=native [lua]=lua [tracec]=trace-c [strace]=strace [mt]=mintrace [insp]=inspect [emul]=emulate)
+declare -A HAVE=([native]=1 [lua]=1 [insp]=1 [emul]=1)
 
 cmdline() {     # TOOL SYSCALL CMD: the command line that runs CMD under TOOL
 	case $1 in
@@ -72,13 +74,15 @@ cmdline() {     # TOOL SYSCALL CMD: the command line that runs CMD under TOOL
 	tracec) echo "$SCTRACE trace -c -e trace=$2 -- $3" ;;
 	strace) echo "$STRACE -f -qq --seccomp-bpf -e trace=$2 -o $tmp/strace.out $3" ;;
 	mt)     echo "$MINTRACE $2 $3" ;;
+	insp)   echo "$SCTRACE $PWD/emulate.lua inspect $2 $3" ;;
+	emul)   echo "$SCTRACE $PWD/emulate.lua emulate $2 $3" ;;
 	esac
 }
 
 seen() {        # TOOL SYSCALL: traced calls the last run of TOOL reported
 	case $1 in
 	native) echo - ;;
-	lua)    awk '/^sctrace-lua: [0-9]+ seccomp stops$/ { print $2 }' "$tmp/err" ;;
+	lua|insp|emul) awk '/^sctrace-lua: [0-9]+ seccomp stops$/ { print $2 }' "$tmp/err" ;;
 	mt)     awk '/^mintrace: [0-9]+ seccomp stops$/ { print $2 }' "$tmp/err" ;;
 	strace) grep -c "$2(" "$tmp/strace.out" || true ;;
 	# strace -c layout: % time, seconds, usecs/call, calls, errors, syscall;
@@ -360,4 +364,29 @@ for sfx in "" .pin; do
 	[ -z "${HAVE[tracec]:-}" ] || target "  (trace -c: start-up over native, ms$p)" "${PER[start$sfx,tracec]:-nan}" "<=10" le ms
 done
 target "tracer VmHWM, $HOLD_P tracees, MB" "$(calc "${HWM[lua]} / 1024" %.1f)" "<=40" le MB
+# ------------------------------------------------------------------ emulation
+# The same socket calls traced three ways: lua (count.lua: allowed, no call
+# object), inspect (the addresses read with call:addresses, then allowed:
+# an advisory policy) and emulate (read, then performed by the tracer).
+# Rows: wall times as above (the inspect and emulate columns are not in the
+# table); the lines after them: per call over native, and the ratios.
+echo
+echo "== emulated socket calls (the table's lua column, then per call over native)"
+for pin in "" "$PIN"; do
+	CUR_PIN=$pin sfx=${pin:+.pin}
+	BASE="$W loop $EM_N" bench "emconn$sfx" connect "$W mixed $EM_N $EM_K" "$EM_K"   "$RUNS" native lua insp emul
+	BASE="$W loop $EM_N" bench "emsend$sfx" sendto  "$W sends $EM_N $EM_K" "$EM_K"   "$RUNS" native lua insp emul
+	BASE=$TRUE           bench "emtcp$sfx"  connect "$W tcp $EM_TCP"       "$EM_TCP" "$RUNS" native lua insp emul
+done
+CUR_PIN=
+for sfx in "" .pin; do
+	for k in emconn:"UDP connect" emsend:"UDP sendto" emtcp:"TCP connect (held)"; do
+		key=${k%%:*}$sfx n=$EM_K
+		[ "${k%%:*}" != emtcp ] || n=$EM_TCP
+		l=$(calc "$(x "$key" lua) / $n" %.2f) i=$(calc "$(x "$key" insp) / $n" %.2f) e=$(calc "$(x "$key" emul) / $n" %.2f)
+		printf '%-28s us/call over native: lua %6s  inspect %6s  emulate %6s   emulate/inspect %s  emulate/lua %s\n' \
+			"${k#*:}${sfx:+ pinned}" "$l" "$i" "$e" "$(rat "$e" "$i")" "$(rat "$e" "$l")"
+	done
+done
+
 echo "took ${SECONDS}s; saved to bench/$out (raw times: bench/$raw)"

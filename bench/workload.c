@@ -11,6 +11,11 @@
  *                           have called it, then waits for EOF on stdin,
  *                           closes the pipe and reaps them (tracer memory
  *                           with P live tracees)
+ *   workload sends N K      like mixed, with K sendto(2)s of one byte to
+ *                           127.0.0.1:9 on an unconnected UDP socket
+ *   workload tcp K          K TCP connects to a listener of its own (each
+ *                           accepted and closed): the emulated connect that
+ *                           is held rather than run inline
  *
  * A connect is connect(2) of a UDP socket to 127.0.0.1:9: it sends nothing,
  * so its own cost is small and steady and what a tracer adds stands out
@@ -79,6 +84,49 @@ static int mode_mixed(long n, long k)
 	}
 	if (k <= 0)
 		hot(n);
+	if (bad)
+		fprintf(stderr, "workload: %ld connects failed\n", bad);
+	return bad != 0;
+}
+
+static int mode_sends(long n, long k)
+{
+	long bad = 0, i, c;
+
+	open_udp();
+	for (c = 0; c < k; c++) {
+		long len = n / k + (c < n % k);
+
+		for (i = 0; i < len; i++)
+			syscall(SYS_getppid);
+		bad += sendto(udp, "x", 1, 0, (struct sockaddr *)&peer, sizeof peer) != 1;
+	}
+	if (bad)
+		fprintf(stderr, "workload: %ld sends failed\n", bad);
+	return bad != 0;
+}
+
+static int mode_tcp(long k)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof a;
+	long bad = 0;
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 64) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		die("listener");
+	for (long i = 0; i < k; i++) {
+		int s = socket(AF_INET, SOCK_STREAM, 0), x;
+
+		if (s < 0)
+			die("socket");
+		bad += connect(s, (struct sockaddr *)&a, sizeof a) != 0;
+		close(s);
+		if ((x = accept(l, NULL, NULL)) >= 0)
+			close(x);
+	}
+	close(l);
 	if (bad)
 		fprintf(stderr, "workload: %ld connects failed\n", bad);
 	return bad != 0;
@@ -170,7 +218,11 @@ int main(int argc, char **argv)
 		return mode_forker(a, b, c);
 	if (!strcmp(argv[1], "hold"))
 		return mode_hold(a);
+	if (!strcmp(argv[1], "sends") && argc >= 4)
+		return mode_sends(a, b);
+	if (!strcmp(argv[1], "tcp"))
+		return mode_tcp(a);
 usage:
-	fprintf(stderr, "usage: workload loop N | mixed N K | forker P N [J] | hold P\n");
+	fprintf(stderr, "usage: workload loop N | mixed N K | forker P N [J] | hold P | sends N K | tcp K\n");
 	return 2;
 }
