@@ -47,7 +47,9 @@ func nothingEscaped(t *testing.T, r hostiletest.Result, want ...string) {
 	}
 }
 
-func denyMkdir(t *testing.T) string { return hostiletest.S().Copy(t, "test/hostile/testdata/deny-mkdir.lua") }
+func denyMkdir(t *testing.T) string {
+	return hostiletest.S().Copy(t, "test/hostile/testdata/deny-mkdir.lua")
+}
 
 // The tracer is out of reach: a tracee cannot write its memory, seize it,
 // or take its descriptors, and the policy still decides afterwards. For a
