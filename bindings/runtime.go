@@ -93,6 +93,7 @@ func (r *Runtime) open() {
 		tb.RawSetString("seccomp", L.NewFunction(func(L *lua.LState) int { L.Push(seccomp); return 1 }))
 		tb.RawSetString("process", L.NewFunction(func(L *lua.LState) int { L.Push(process); return 1 }))
 		tb.RawSetString("landlock", L.NewFunction(func(L *lua.LState) int { L.Push(ll); return 1 }))
+		tb.RawSetString("sctrace.sandbox", L.NewFunction(r.sandboxModule))
 	}
 	L.SetGlobal("print", L.NewFunction(luaPrint))
 	if ostab, ok := L.GetGlobal("os").(*lua.LTable); ok {

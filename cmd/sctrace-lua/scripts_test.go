@@ -75,11 +75,14 @@ func TestExplain(t *testing.T) {
 		"policy limit-forks: at most max processes alive in the traced tree; more forks fail with EAGAIN [max=5]",
 		"policy deny-network:",
 		"== filter for limit-forks:max=5 + deny-network ==",
-		"clone                   56  trace(3)         arg1 & 0x10000 == 0x0",
-		"connect                 42  trace(5)",
+		"clone                   56  trace(3)         tracer (registers, race-free)  arg1 & 0x10000 == 0x0",
+		"tracer (registers, race-free)  limit-forks    at most max processes alive in the traced tree",
+		"guard ptrace     ptrace, process_vm_writev, pidfd_getfd fail with EPERM",
+		"the policies decide calls in the tracer: guards ptrace, untraced, io_uring; a Landlock layer scopes ptrace and signals",
+		"layer 1 handles fs make_block; scope signal",
 		"(any other)                 allow",
 		"-- libseccomp PFC --",
-		"action TRACE(5);",
+		"action TRACE(4);",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("explain output lacks %q:\n%s", want, r.stdout)
