@@ -47,9 +47,11 @@ vet:
 	fi
 
 # sctrace-lua against native, strace --seccomp-bpf and a minimal C tracer,
-# side by side (about 8 minutes; see bench/README.md).
+# side by side (about 8 minutes; see bench/README.md), then what enforcement
+# costs per call under run's policies (bench/policies.sh, about 2 minutes).
 bench: build
 	bench/run.sh
+	bench/policies.sh
 
 fmt:
 	gofmt -l -w cmd engine bindings
