@@ -59,6 +59,18 @@ var markSeq atomic.Int64
 // and fails the test if any process it started is left afterwards.
 func cli(t *testing.T, stdin string, cred *syscall.Credential, exe string, args ...string) result {
 	t.Helper()
+	return cliIn(t, cliPlace{}, stdin, cred, exe, args...)
+}
+
+// cliPlace is where cliIn runs the CLI: a working directory and
+// environment entries added last (so they override).
+type cliPlace struct {
+	dir string
+	env []string
+}
+
+func cliIn(t *testing.T, at cliPlace, stdin string, cred *syscall.Credential, exe string, args ...string) result {
+	t.Helper()
 	if exe == "" {
 		exe = os.Args[0]
 	}
@@ -66,7 +78,8 @@ func cli(t *testing.T, stdin string, cred *syscall.Credential, exe string, args 
 	defer cancel()
 	mark := fmt.Sprintf("%d-%d", os.Getpid(), markSeq.Add(1))
 	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Env = append(os.Environ(), cliEnv+"=1", markEnv+"="+mark)
+	cmd.Env = append(append(os.Environ(), cliEnv+"=1", markEnv+"="+mark), at.env...)
+	cmd.Dir = at.dir
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -161,8 +174,8 @@ bash -c 'echo "child $$"; exec 5<>/dev/tcp/127.0.0.1/%[1]d'
 exit 3
 `, port)
 	r := cli(t, stdin, cred, exe, filepath.Join(scriptsDir, "sample-sh.lua"), "/bin/bash")
-	if r.code != 0 {
-		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	if r.code != 3 {
+		t.Fatalf("exit %d, want the shell's 3; stderr:\n%s", r.code, r.stderr)
 	}
 	var self string
 	children := map[string]bool{}
