@@ -94,7 +94,7 @@ for _, line in ipairs(set.dropped) do io.stderr:write("sctrace-lua run: --best-e
 local load = set.load   -- Landlock layers, then the seccomp filter
 local pid = Process.fork(function()
   load()
-  local _, err = pcall(exec, unpack(cmd))
+  local _, err = pcall(exec, cmd)   -- the argv table: any size
   io.stderr:write("sctrace-lua run: ", (tostring(err):gsub("^[^\n]-:%d+: ", "")), "\n")
   os.exit(127)
 end)

@@ -32,6 +32,9 @@ const cliEnv = "SCTRACE_LUA_TEST_CLI"
 const markEnv = "SCTRACE_LUA_TEST_MARK"
 
 func TestMain(m *testing.M) {
+	if len(os.Args) > 2 && os.Args[1] == reportArg {
+		os.Exit(reportCommand(os.Args[2], os.Args[3:])) // a traced command (fds_test.go)
+	}
 	if bindings.IsChild() {
 		os.Exit(bindings.RunChild(bindings.Options{Scripts: scripts.FS}))
 	}
@@ -238,8 +241,18 @@ func TestSampleShellUnprivileged(t *testing.T) {
 		testSample(t, nil, "") // already unprivileged
 		return
 	}
-	// The test binary's directory is private to root: copy it where uid
-	// 65534 can run it.
+	exe := nobodyExe(t)
+	abs, _ := filepath.Abs(scriptsDir)
+	if !worldReadable(abs) {
+		t.Skipf("%s is not reachable by uid 65534", abs)
+	}
+	testSample(t, &syscall.Credential{Uid: 65534, Gid: 65534}, exe)
+}
+
+// nobodyExe copies the test binary where uid 65534 can run it (its own
+// directory is private to root).
+func nobodyExe(t *testing.T) string {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "sctrace-lua-unpriv")
 	if err != nil {
 		t.Fatal(err)
@@ -254,11 +267,7 @@ func TestSampleShellUnprivileged(t *testing.T) {
 	if err := os.WriteFile(exe, b, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	abs, _ := filepath.Abs(scriptsDir)
-	if !worldReadable(abs) {
-		t.Skipf("%s is not reachable by uid 65534", abs)
-	}
-	testSample(t, &syscall.Credential{Uid: 65534, Gid: 65534}, exe)
+	return exe
 }
 
 func worldReadable(dir string) bool {
