@@ -80,16 +80,32 @@ for _, spec in ipairs(specs) do
   if not ok then die(tostring(p)) end
   policies[#policies + 1] = p
 end
-local ok, set = pcall(policy.compose, policies, {best_effort = best_effort})
+local ok, set
+if sandbox then
+  -- rules(), landlock() and guarantees() of sandboxed policies run under
+  -- the load limits too
+  ok, set = pcall(require("sctrace.sandbox").guarded, policy.sandbox_load_seconds, policy.compose, policies, {best_effort = best_effort})
+else
+  ok, set = pcall(policy.compose, policies, {best_effort = best_effort})
+end
 if not ok then die(tostring(set)) end
 for _, line in ipairs(set.dropped) do io.stderr:write("sctrace-lua run: --best-effort: ", line, "\n") end
 
 local load = set.load   -- Landlock layers, then the seccomp filter
 local pid = Process.fork(function()
   load()
-  exec(unpack(cmd))
+  local _, err = pcall(exec, cmd)   -- the argv table: any size
+  io.stderr:write("sctrace-lua run: ", (tostring(err):gsub("^[^\n]-:%d+: ", "")), "\n")
+  os.exit(127)
 end)
-local status = Seccomp.start_trace(pid, set.on_syscall, {on_exit = set.on_process_exit})
+local topts = {on_exit = set.on_process_exit}
+if sandbox then topts.timeout = policy.sandbox_callback_seconds end
+local traced, status = pcall(Seccomp.start_trace, pid, set.on_syscall, topts)
+if not traced then
+  -- a policy's error: its own file and line lead the message
+  io.stderr:write("sctrace-lua run: ", (tostring(status):gsub("^[^\n]-:%d+: start_trace: ", "")), "\n")
+  os.exit(1)
+end
 set.on_exit(status)
 if out ~= io.stderr then out:close() end
 os.exit(status:to_i())

@@ -104,28 +104,20 @@ local function copy(t)
   return c
 end
 
-local function inside(dir, path)
-  if path:sub(1, 1) ~= "/" then path = dir .. "/" .. path end
-  local parts = {}
-  for seg in path:gmatch("[^/]+") do
-    if seg == ".." then parts[#parts] = nil elseif seg ~= "." then parts[#parts + 1] = seg end
-  end
-  local norm = "/" .. table.concat(parts, "/")
-  return norm:sub(1, #dir + 1) == dir .. "/", norm
-end
+-- The host does what Lua cannot do safely: the policy's directory comes
+-- from the kernel (never $PWD), files load only where the kernel resolves
+-- them beneath it (no "..", symlink or magic link out), and loading runs
+-- under time and memory limits as callbacks do.
+local host = require "sctrace.sandbox"
 
-local function absdir(file)
-  local dir = file:match("^(.*)/[^/]*$") or "."
-  if dir:sub(1, 1) ~= "/" then
-    local pwd = os.getenv("PWD") or "."
-    dir = pwd .. "/" .. dir
-  end
-  local _, norm = inside("/", dir .. "/x")
-  return norm:match("^(.*)/x$")
-end
+-- seconds a sandboxed policy may take to load (its chunk, rules,
+-- landlock and guarantees) and, in `run --sandbox`, each callback
+M.sandbox_load_seconds = 5
+M.sandbox_callback_seconds = 2
 
 function M.sandbox_env(file)
-  local dir = absdir(file)
+  local dir, err = host.realdir(file)
+  if not dir then fail(("policy %s: %s"):format(file, err)) end
   local env = {}
   for _, k in ipairs({"assert", "error", "ipairs", "next", "pairs", "pcall", "print", "rawequal",
       "rawget", "rawset", "select", "setmetatable", "tonumber", "tostring", "type", "unpack", "xpcall", "_VERSION"}) do
@@ -135,7 +127,9 @@ function M.sandbox_env(file)
   env.os = guarded({clock = os.clock, date = os.date, time = os.time, difftime = os.difftime}, "os")
   env.Seccomp = guarded({new = Seccomp.new, arg = Seccomp.arg, errno = Seccomp.errno,
     syscall_to_name = Seccomp.syscall_to_name, syscall_to_i = Seccomp.syscall_to_i}, "")
-  env.Process = guarded({pid = Process.pid, ppid = Process.ppid, now = Process.now, time = Process.time}, "")
+  env.Process = guarded({pid = Process.pid, ppid = Process.ppid, now = Process.now, time = Process.time,
+    uid = Process.uid, euid = Process.euid}, "")
+  env.Landlock = guarded({new = Landlock.new, abi = Landlock.abi, kernel_abi = Landlock.kernel_abi}, "")
   -- getmetatable only for tables: the string and userdata metatables are
   -- the host's own.
   env.getmetatable = function(v)
@@ -143,10 +137,14 @@ function M.sandbox_env(file)
     return getmetatable(v)
   end
   local function load_inside(path)
-    local ok, norm = inside(dir, path)
-    if not ok then refuse("loading " .. path .. " (outside " .. dir .. ")") end
-    local fn, err = loadfile(norm)
-    if not fn then return nil, err end
+    if type(path) ~= "string" then refuse("loading a " .. type(path)) end
+    local fn, err = host.load_beneath(dir, path)
+    if not fn then
+      if err:find(" is outside ", 1, true) or err:find("resolves outside", 1, true) then
+        refuse("loading " .. path .. " (outside " .. dir .. ")")
+      end
+      return nil, err
+    end
     setfenv(fn, env)
     return fn
   end
@@ -164,8 +162,9 @@ function M.sandbox_env(file)
   end
   local loaded = {}
   env.require = function(mod)
+    if type(mod) ~= "string" then refuse("require of a " .. type(mod)) end
     if loaded[mod] ~= nil then return loaded[mod] end
-    local path = dir .. "/" .. mod:gsub("%.", "/") .. ".lua"
+    local path = mod:gsub("%.", "/") .. ".lua"
     local fn, err = load_inside(path)
     if not fn then error(M.caller() .. ("sandbox: module %s not found in %s (%s)"):format(mod, dir, tostring(err)), 0) end
     local res = fn(mod)
@@ -178,9 +177,16 @@ end
 
 local function find_module(name, sandbox)
   if name:find("/", 1, true) or name:match("%.lua$") then
+    if sandbox then
+      local env = M.sandbox_env(name)
+      local dir = host.realdir(name)
+      local fn, err = host.load_beneath(dir, (name:match("[^/]*$")), name)
+      if not fn then fail(("policy %s: %s"):format(name, M.syntax_message(err))) end
+      setfenv(fn, env)
+      return host.guarded(M.sandbox_load_seconds, fn)
+    end
     local fn, err = loadfile(name)
     if not fn then fail(("policy %s: %s"):format(name, M.syntax_message(err))) end
-    if sandbox then setfenv(fn, M.sandbox_env(name)) end
     return fn()
   end
   if sandbox then

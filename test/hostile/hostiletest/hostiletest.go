@@ -143,6 +143,24 @@ func (s *Suite) BuildC(t testing.TB, name, src string, flags ...string) string {
 	return out
 }
 
+// Copy copies the file src (relative to the repository root, or absolute)
+// into the workspace, readable by every user, and returns its path.
+func (s *Suite) Copy(t testing.TB, src string) string {
+	t.Helper()
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(s.Root, src)
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(s.Dir, filepath.Base(src))
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // Scratch makes a fresh directory in the workspace that the user u can
 // create entries in (mode 0755, owned by u), removed after the test.
 func (s *Suite) Scratch(t testing.TB, u User) string {
