@@ -12,6 +12,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sctrace-lua/sctrace-lua/bindings/forksnap"
+	"github.com/sctrace-lua/sctrace-lua/bindings/lua51"
 	"github.com/sctrace-lua/sctrace-lua/engine"
 )
 
@@ -91,6 +92,7 @@ func (r *Runtime) open() {
 	if ostab, ok := L.GetGlobal("os").(*lua.LTable); ok {
 		ostab.RawSetString("exit", L.NewFunction(r.osExit))
 	}
+	lua51.Open(L)
 	r.chunks.Install(L)
 	r.setupRequire()
 	r.builtins = forksnap.IndexBuiltins(L)
