@@ -162,10 +162,11 @@ func (r *Runtime) call(fn *lua.LFunction, args ...lua.LValue) error {
 
 func lineCount(src []byte) int { return bytes.Count(bytes.TrimRight(src, "\n"), []byte{'\n'}) + 1 }
 
-// skipShebang blanks a leading #! line but keeps the newline, so line
-// numbers in errors stay right.
+// skipShebang blanks a leading line that starts with # (a #! line, as
+// Lua 5.1's loadfile skips any) but keeps the newline, so line numbers in
+// errors stay right.
 func skipShebang(src []byte) []byte {
-	if len(src) < 2 || src[0] != '#' || src[1] != '!' {
+	if len(src) < 1 || src[0] != '#' {
 		return src
 	}
 	i := 0
