@@ -17,6 +17,7 @@ func TestMain(m *testing.M) {
 	if bindings.IsChild() {
 		os.Exit(bindings.RunChild(bindings.Options{}))
 	}
+	locateSuite() // before testenv moves HOME (and with it go's caches)
 	os.Exit(testenv.Run(m))
 }
 
