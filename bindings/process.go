@@ -40,7 +40,7 @@ func (r *Runtime) snapOptions() forksnap.Options {
 	return forksnap.Options{
 		Chunks:   r.chunks,
 		Builtins: r.builtins,
-		Decoders: map[string]forksnap.Decoder{contextType: decodeContext},
+		Decoders: map[string]forksnap.Decoder{contextType: decodeContext, profileType: decodeProfile},
 	}
 }
 

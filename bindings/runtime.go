@@ -78,6 +78,7 @@ func (r *Runtime) open() {
 	r.registerContext()
 	r.registerCall()
 	seccomp := r.seccompModule()
+	r.registerProfile(seccomp)
 	process := r.processModule()
 	L.SetGlobal("Seccomp", seccomp)
 	L.SetGlobal("Process", process)

@@ -45,6 +45,8 @@ local function is_script(target)
       if not fn then return false end
       local src = io.open(target):read("*a")
       return src:match("\nreturn%s+[%w_]+%s*$") ~= nil and src:find("on_syscall", 1, true) ~= nil
+        -- a policy table returned whole, as `sctrace-lua learn` writes them
+        or src:match("\nreturn%s*{") ~= nil and src:find("rules%s*=%s*function") ~= nil
     end)()
 end
 
@@ -65,7 +67,12 @@ if not is_script(arg[1]) then
       #o > 0 and (" [" .. table.concat(o, ", ") .. "]") or ""))
   end
   print()
-  show("filter for " .. table.concat(arg, " + "), set.context)
+  local filters = set.filters or {set.context}
+  for i, f in ipairs(filters) do
+    local title = "filter for " .. table.concat(arg, " + ")
+    if #filters > 1 then title = ("%s (%d of %d, stacked: the strictest answer wins)"):format(title, i, #filters) end
+    show(title, f)
+  end
   os.exit(0)
 end
 

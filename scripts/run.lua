@@ -10,7 +10,7 @@
 local policy = require "sctrace.policy"
 
 local usage = [[
-usage: sctrace-lua run -p POLICY[:KEY=VALUE,...] [-p POLICY...] [-o FILE] -- CMD [ARGS...]
+usage: sctrace-lua run [-p POLICY[:KEY=VALUE,...]...] [--profile FILE] [--audit] [-o FILE] [--json] -- CMD [ARGS...]
 
 Runs CMD under one or more policies. Their rules merge into one seccomp
 filter; each traced syscall reaches the policies that asked for it, in
@@ -19,6 +19,19 @@ order, and the first decision other than "allow" wins.
   -p POLICY   a policy file (path) or name: ]] .. table.concat(policy.shipped, ", ") .. [[
 
   -o FILE     write the policies' log lines to FILE instead of stderr
+              (FILE.jsonl: as JSON events, as with --json)
+  --json      log as JSON Lines: one object per decision, audit report and
+              log line (time, pid, tid, syscall, args, decision, policy,
+              rule, layer)
+  --profile FILE|docker-default
+              enforce an OCI/Docker seccomp profile as docker run would
+              (includes/excludes for this machine and docker's default
+              capabilities); docker-default is moby's default profile
+  --audit     with --profile: refuse nothing; report each call the profile
+              would refuse, once per syscall and argument pattern
+  --cap-add CAP, --cap-drop CAP
+              change the capability set includes/excludes are evaluated for
+              (as docker run --cap-add/--cap-drop; ALL for every one)
   --sandbox   run the policies (files) in a sandbox: no io, os.execute,
               os.remove, Process.fork, exec or debug; loadfile, dofile and
               require only inside the policy's directory
@@ -31,6 +44,8 @@ local function die(msg)
 end
 
 local specs, outfile, cmd, sandbox = {}, nil, nil, false
+-- run --profile/--audit/--json (sctrace.profile)
+local popt = {profile = nil, audit = false, json = false, cap_add = {}, cap_drop = {}}
 local i = 1
 while i <= #arg do
   local a = arg[i]
@@ -43,6 +58,19 @@ while i <= #arg do
     i = i + 1
   elseif a == "--sandbox" then
     sandbox = true
+  elseif a == "--profile" or a == "--cap-add" or a == "--cap-drop" then
+    if not arg[i + 1] then die(a .. " needs an argument") end
+    if a == "--profile" then
+      if popt.profile then die("--profile given twice (a container has one profile)") end
+      popt.profile = arg[i + 1]
+    else
+      table.insert(popt[a:sub(3):gsub("-", "_")], arg[i + 1])
+    end
+    i = i + 1
+  elseif a == "--audit" then
+    popt.audit = true
+  elseif a == "--json" then
+    popt.json = true
   elseif a:match("^%-p.") then
     specs[#specs + 1] = a:sub(3)
   elseif a == "--" then
@@ -56,11 +84,25 @@ while i <= #arg do
   end
   i = i + 1
 end
-if #specs == 0 then die("no policy given (-p POLICY; see sctrace-lua run --help)") end
+if #specs == 0 and not popt.profile then die("no policy given (-p POLICY or --profile FILE; see sctrace-lua run --help)") end
+if not popt.profile and (popt.audit or #popt.cap_add > 0 or #popt.cap_drop > 0) then
+  die((popt.audit and "--audit" or "--cap-add/--cap-drop") .. " needs --profile FILE")
+end
+if outfile and outfile:match("%.jsonl$") then popt.json = true end
 if not cmd or #cmd == 0 then die("no command given (sctrace-lua run -p POLICY -- CMD [ARGS...])") end
 
+local prof, events
+if popt.profile then
+  local err
+  prof, err = Seccomp.profile(popt.profile, {audit = popt.audit, cap_add = popt.cap_add, cap_drop = popt.cap_drop})
+  if not prof then die(tostring(err)) end
+end
 local out = io.stderr
-if outfile then
+if popt.json then
+  local err
+  events, err = Seccomp.events(outfile)
+  if not events then die("cannot open " .. tostring(outfile) .. ": " .. tostring(err)) end
+elseif outfile then
   local f, err = io.open(outfile, "w")
   if not f then die("cannot open " .. outfile .. ": " .. tostring(err)) end
   out = f
@@ -78,13 +120,17 @@ for _, spec in ipairs(specs) do
 end
 local ok, set = pcall(policy.compose, policies)
 if not ok then die(tostring(set)) end
+local ok2, runner = pcall(require("sctrace.profile").runner, {set = set, profile = prof, events = events, log = log})
+if not ok2 then die(tostring(runner)) end
+for _, p in ipairs(policies) do p.opts.log = runner.log_for(p.name) end
 
-local ctx = set.context
+local filters = runner.filters
 local pid = Process.fork(function()
-  ctx:load()
+  for _, f in ipairs(filters) do f:load() end
   exec(unpack(cmd))
 end)
-local status = Seccomp.start_trace(pid, set.on_syscall, {on_exit = set.on_process_exit})
-set.on_exit(status)
+local status = Seccomp.start_trace(pid, runner.on_syscall, {on_exit = runner.on_process_exit})
+runner.on_exit(status)
+if events then events:close() end
 if out ~= io.stderr then out:close() end
 os.exit(status:to_i())

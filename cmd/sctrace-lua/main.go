@@ -28,13 +28,14 @@ const usage = `usage: sctrace-lua [options] SCRIPT [ARGS...]
        sctrace-lua run -p POLICY [-p POLICY...] [-o FILE] -- CMD [ARGS...]
        sctrace-lua trace [strace-like options] -- CMD [ARGS...]
        sctrace-lua explain SCRIPT_OR_POLICY
+       sctrace-lua learn [-o POLICY.lua] [--oci PROFILE.json] [--merge FILE] -- CMD [ARGS...]
 
 Runs a Lua script with the Seccomp, Process and exec APIs: build a seccomp
 policy in a Process.fork block, exec a program under it, and handle each
 traced syscall in a Lua callback with Seccomp.start_trace.
 
 Subcommands are shipped Lua scripts (scripts/run.lua, trace.lua,
-explain.lua); "sctrace-lua SUBCOMMAND --help" describes each. To run a
+explain.lua, learn.lua); "sctrace-lua SUBCOMMAND --help" describes each. To run a
 script file named like a subcommand, write ./run.
 
 options (before SCRIPT or the subcommand):
@@ -74,7 +75,7 @@ type options struct {
 var errUsage = errors.New("usage")
 
 // subcommands are shipped scripts run with the remaining arguments.
-var subcommands = map[string]string{"run": "run.lua", "trace": "trace.lua", "explain": "explain.lua"}
+var subcommands = map[string]string{"run": "run.lua", "trace": "trace.lua", "explain": "explain.lua", "learn": "learn.lua"}
 
 // parseArgs reads the options before SCRIPT (or a subcommand); everything
 // after it belongs to the script.

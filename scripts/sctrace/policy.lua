@@ -228,6 +228,9 @@ local function check_shape(name, mod)
       fail(("policy %s: field '%s' must be a function (got %s)"):format(name, f, type(mod[f])))
     end
   end
+  if mod.default ~= nil and type(mod.default) ~= "string" and type(mod.default) ~= "table" then
+    fail(("policy %s: field 'default' must be an action like {\"errno\", \"EPERM\"} (got %s)"):format(name, type(mod.default)))
+  end
   if mod.options ~= nil and type(mod.options) ~= "table" then
     fail(("policy %s: field 'options' must be a table of defaults (got %s)"):format(name, type(mod.options)))
   end
@@ -263,13 +266,19 @@ local function nr_of(sc)
   return ok and nr or sc
 end
 
--- M.compose(policies) → {context, on_syscall, on_exit, on_process_exit, routes}
+-- M.compose(policies) → {context, filters, on_syscall, on_exit, on_process_exit, routes}
 -- Rules merge into one context. Every policy that traces a syscall gets the
 -- stops of that syscall (one trace rule per syscall and condition set, all
 -- with the same user data, so they can never conflict); a conflict between
--- other rules is an error naming both policies.
+-- other rules is an error naming both policies. A policy with a `default`
+-- action other than "allow" (an allow-list, as `sctrace-lua learn` writes)
+-- gets a filter of its own for its rules: set.filters lists the context
+-- first, then those, in -p order; the kernel applies the strictest answer
+-- of all filters. on_syscall returns the decision and the name of the
+-- policy that made it.
 function M.compose(policies)
   local ctx = Seccomp.new({default = "allow"})
+  local filters = {ctx}
   local owners = {}   -- syscall nr → names of policies with rules on it
   local routes = {}   -- ud → list of policies
   local ud_of = {}    -- syscall nr → ud
@@ -281,7 +290,8 @@ function M.compose(policies)
   end
 
   local function add(p, method, nr, ...)
-    local ok, err = pcall(ctx[method], ctx, ...)
+    local target = p.filter or ctx
+    local ok, err = pcall(target[method], target, ...)
     if not ok then
       local others = {}
       for _, n in ipairs(owners[nr] or {}) do if n ~= p.name then others[#others + 1] = n end end
@@ -294,6 +304,13 @@ function M.compose(policies)
   end
 
   for _, p in ipairs(policies) do
+    local def = p.module.default
+    if def ~= nil and def ~= "allow" then
+      local ok, own = pcall(Seccomp.new, {default = def})
+      if not ok then fail(("policy %s: field 'default': %s"):format(p.name, bare(own))) end
+      p.filter = own
+      filters[#filters + 1] = own
+    end
     -- The rule object records what the policy asks for; a scratch context
     -- checks each call so a mistake points at the policy's own line.
     local scratch = Seccomp.new({default = "allow"})
@@ -339,12 +356,12 @@ function M.compose(policies)
     p.module.rules(rule, p.opts)
   end
 
-  local set = {context = ctx, routes = routes, policies = policies}
+  local set = {context = ctx, filters = filters, routes = routes, policies = policies}
   function set.on_syscall(nr, pid, ud, call)
     for _, p in ipairs(routes[ud] or {}) do
       if p.module.on_syscall then
         local d = p.module.on_syscall(call, p.opts)
-        if d ~= nil and d ~= "allow" then return d end
+        if d ~= nil and d ~= "allow" then return d, p.name end
       end
     end
   end
