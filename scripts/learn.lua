@@ -124,7 +124,14 @@ local pid = Process.fork(function()
   exec(unpack(cmd))
 end)
 local status, set = Seccomp.learn(pid)
-local cmdline = table.concat(cmd, " ")
+-- the command as a shell would take it back
+local function shell_quote(a)
+  if a ~= "" and not a:find("[^%w%%+,./:=@_-]") then return a end
+  return "'" .. a:gsub("'", "'\\''") .. "'"
+end
+local quoted = {}
+for k, a in ipairs(cmd) do quoted[k] = shell_quote(a) end
+local cmdline = table.concat(quoted, " ")
 if status:exited() and status:exitstatus() == 127 and set:calls() < 64 then
   die(("%s did not start (exit status 127): nothing written"):format(cmd[1]), 127)
 end
@@ -147,7 +154,7 @@ end
 
 local function lua_policy()
   local lines = {
-    "-- Learned by `sctrace-lua learn` from: " .. cmdline,
+    "-- Learned by `sctrace-lua learn` from: " .. (cmdline:gsub("\n", "\\n")),
   }
   for _, m in ipairs(merges) do lines[#lines + 1] = "-- merged with: " .. m end
   local rules = set:rules()

@@ -225,15 +225,26 @@ func TestSampleShellUnprivileged(t *testing.T) {
 		testSample(t, nil, "") // already unprivileged
 		return
 	}
-	// The test binary's directory is private to root: copy it where uid
-	// 65534 can run it.
+	exe, _ := unprivilegedExe(t)
+	abs, _ := filepath.Abs(scriptsDir)
+	if !worldReadable(abs) {
+		t.Skipf("%s is not reachable by uid 65534", abs)
+	}
+	testSample(t, &syscall.Credential{Uid: 65534, Gid: 65534}, exe)
+}
+
+// unprivilegedExe copies the test binary where uid 65534 can run it (its
+// own directory is private to root) and returns it and its directory,
+// which uid 65534 can read and search.
+func unprivilegedExe(t *testing.T) (exe, dir string) {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "sctrace-lua-unpriv")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	os.Chmod(dir, 0o755)
-	exe := filepath.Join(dir, "sctrace-lua.test")
+	exe = filepath.Join(dir, "sctrace-lua.test")
 	b, err := os.ReadFile(os.Args[0])
 	if err != nil {
 		t.Fatal(err)
@@ -241,11 +252,7 @@ func TestSampleShellUnprivileged(t *testing.T) {
 	if err := os.WriteFile(exe, b, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	abs, _ := filepath.Abs(scriptsDir)
-	if !worldReadable(abs) {
-		t.Skipf("%s is not reachable by uid 65534", abs)
-	}
-	testSample(t, &syscall.Credential{Uid: 65534, Gid: 65534}, exe)
+	return exe, dir
 }
 
 func worldReadable(dir string) bool {

@@ -28,7 +28,8 @@
 // with [UDBase]+entry), which reports them and lets them run, like an agent
 // that answers SECCOMP_USER_NOTIF_FLAG_CONTINUE. In [Audit] mode every
 // action that would refuse a call stops at the tracer the same way, and the
-// call runs.
+// call runs; only entries that answer ENOSYS stay as they are (libc then
+// falls back to an older call the profile checks, as in a container).
 //
 // # Threading
 //

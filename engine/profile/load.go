@@ -305,7 +305,9 @@ func jsonError(name string, data []byte, err error) error {
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	if te != nil && te.Field != "" {
-		msg = fmt.Sprintf("field %s: expected %s, got a JSON %s", te.Field, te.Type, te.Value)
+		// The Go field path names embedded structs; say what the file says.
+		field := strings.NewReplacer("LinuxSyscall.", "", "LinuxSeccomp.", "").Replace(te.Field)
+		msg = fmt.Sprintf("field %s: expected %s, got a JSON %s", field, te.Type, te.Value)
 	}
 	if off >= 0 && off <= int64(len(data)) {
 		line := bytes.Count(data[:off], []byte{'\n'}) + 1
