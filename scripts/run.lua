@@ -59,7 +59,7 @@ while i <= #arg do
   elseif a == "--sandbox" then
     sandbox = true
   elseif a == "--profile" or a == "--cap-add" or a == "--cap-drop" then
-    if not arg[i + 1] then die(a .. " needs an argument") end
+    if not arg[i + 1] or arg[i + 1] == "--" then die(a .. " needs an argument") end
     if a == "--profile" then
       if popt.profile then die("--profile given twice (a container has one profile)") end
       popt.profile = arg[i + 1]
