@@ -26,6 +26,7 @@ func init() {
 const usage = `usage: sctrace-lua [options] SCRIPT [ARGS...]
        sctrace-lua [options] -e CODE [SCRIPT [ARGS...]]
        sctrace-lua run -p POLICY [-p POLICY...] [-o FILE] -- CMD [ARGS...]
+       sctrace-lua run --profile FILE|docker-default [--audit] [-p POLICY...] -- CMD [ARGS...]
        sctrace-lua trace [strace-like options] -- CMD [ARGS...]
        sctrace-lua explain SCRIPT_OR_POLICY
        sctrace-lua learn [-o POLICY.lua] [--oci PROFILE.json] [--merge FILE] -- CMD [ARGS...]
@@ -35,8 +36,8 @@ policy in a Process.fork block, exec a program under it, and handle each
 traced syscall in a Lua callback with Seccomp.start_trace.
 
 Subcommands are shipped Lua scripts (scripts/run.lua, trace.lua,
-explain.lua, learn.lua); "sctrace-lua SUBCOMMAND --help" describes each. To run a
-script file named like a subcommand, write ./run.
+explain.lua, learn.lua); "sctrace-lua SUBCOMMAND --help" describes each.
+To run a script file named like a subcommand, write ./run.
 
 options (before SCRIPT or the subcommand):
   -e CODE                  run CODE before the script (may be repeated)
