@@ -2,6 +2,7 @@ package bindings
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -64,19 +65,13 @@ func (r *Runtime) processFork(L *lua.LState) int {
 	return 1
 }
 
-// exec(path, …): PATH lookup when path has no slash, then the armed
-// filters and execve in one step. Failure raises "exec: path: reason"; a
+// exec(path, …) or exec({path, …}): PATH lookup when path has no slash,
+// then the armed filters and execve in one step. The table form takes an
+// argv of any size without unpack. Failure raises "exec: path: reason"; a
 // forked child that dies of it exits 127 as a shell's would.
 func (r *Runtime) processExec(L *lua.LState) int {
-	path := L.CheckString(1)
-	argv := []string{path}
-	for i := 2; i <= L.GetTop(); i++ {
-		v := L.Get(i)
-		if v.Type() != lua.LTString && v.Type() != lua.LTNumber {
-			L.ArgError(i, "string expected, got "+v.Type().String())
-		}
-		argv = append(argv, lua.LVAsString(v))
-	}
+	argv := checkArgv(L)
+	path := argv[0]
 	resolved := path
 	if !strings.Contains(path, "/") {
 		p, err := exec.LookPath(path)
@@ -94,6 +89,38 @@ func (r *Runtime) processExec(L *lua.LState) int {
 	}
 	L.RaiseError("%s", err.Error())
 	return 0
+}
+
+// checkArgv reads exec's arguments: strings (or numbers) from 1 on, or
+// one table holding them from index 1.
+func checkArgv(L *lua.LState) []string {
+	if t, ok := L.Get(1).(*lua.LTable); ok {
+		if L.GetTop() > 1 {
+			L.ArgError(2, "exec takes an argv table or strings, not both")
+		}
+		n := t.Len()
+		if n == 0 {
+			L.ArgError(1, "argv table is empty (it must hold the path first)")
+		}
+		argv := make([]string, n)
+		for i := range argv {
+			v := t.RawGetInt(i + 1)
+			if v.Type() != lua.LTString && v.Type() != lua.LTNumber {
+				L.ArgError(1, fmt.Sprintf("argv[%d] must be a string, got %s", i+1, v.Type()))
+			}
+			argv[i] = lua.LVAsString(v)
+		}
+		return argv
+	}
+	argv := []string{L.CheckString(1)}
+	for i := 2; i <= L.GetTop(); i++ {
+		v := L.Get(i)
+		if v.Type() != lua.LTString && v.Type() != lua.LTNumber {
+			L.ArgError(i, "string expected, got "+v.Type().String())
+		}
+		argv = append(argv, lua.LVAsString(v))
+	}
+	return argv
 }
 
 func lookErr(err error) string {

@@ -54,7 +54,7 @@ type Runtime struct {
 // Precondition: the runtime OS thread must be locked.
 func New(o Options) *Runtime {
 	r := &Runtime{
-		L:               lua.NewState(),
+		L:               newState(),
 		sess:            engine.NewSession(),
 		chunks:          forksnap.NewChunks(),
 		stderr:          o.Stderr,
@@ -70,6 +70,33 @@ func New(o Options) *Runtime {
 	}
 	r.open()
 	return r
+}
+
+// The Lua stack (gopher-lua's registry) starts at gopher-lua's default
+// size (5,120 slots) and grows on demand up to registryMaxSize slots (16
+// bytes each: 32 MiB at most), so that `...`, {...}, unpack and Go calls
+// with every argument the kernel can pass work: execve takes fewer than
+// 700,000 argv+envp strings (their pointers and bytes share a 6 MiB cap,
+// less with a smaller RLIMIT_STACK). Beyond it a push fails with the Lua error "registry
+// overflow"; runaway recursion still ends in "stack overflow" (the call
+// stack stays fixed at lua.CallStackSize frames).
+const (
+	registryMaxSize  = 1 << 21
+	registryGrowStep = 1 << 17 // slots added past what a push needs: gopher-lua grows linearly, so few copies
+)
+
+// maxVarargs bounds how many arguments a main chunk gets in `...` (arg
+// always holds them all): more than execve can deliver, so a script gets
+// every argument there too; an embedding program passing more gets the
+// first maxVarargs. A variable for tests.
+var maxVarargs = 1 << 20
+
+func newState() *lua.LState {
+	return lua.NewState(lua.Options{
+		RegistrySize:     lua.RegistrySize,
+		RegistryMaxSize:  registryMaxSize,
+		RegistryGrowStep: registryGrowStep,
+	})
 }
 
 func (r *Runtime) open() {
@@ -135,11 +162,15 @@ func (r *Runtime) DoFile(path string, args []string) error {
 	return r.runMain(skipShebang(src), path, args)
 }
 
-// runMain compiles src as a main chunk and calls it with args as `...`.
+// runMain compiles src as a main chunk and calls it with args as `...`
+// (the first maxVarargs of them).
 func (r *Runtime) runMain(src []byte, name string, args []string) error {
 	fn, err := r.chunks.Load(r.L, src, name)
 	if err != nil {
 		return loadError(err, lineCount(src))
+	}
+	if len(args) > maxVarargs {
+		args = args[:maxVarargs]
 	}
 	vals := make([]lua.LValue, len(args))
 	for i, a := range args {

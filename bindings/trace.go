@@ -184,11 +184,11 @@ func toDecision(v lua.LValue) (engine.Decision, error) {
 			}
 			return engine.Decision{Verdict: engine.Fail, Value: int64(e)}, nil
 		case "retval":
-			n, err := toInt(v.RawGetInt(2), "return value")
+			n, err := toUint64(v.RawGetInt(2), "return value") // a number or a "0x…" string
 			if err != nil {
 				return engine.Decision{}, fmt.Errorf("{\"retval\", …}: %w", err)
 			}
-			return engine.Decision{Verdict: engine.Return, Value: n}, nil
+			return engine.Decision{Verdict: engine.Return, Value: int64(n)}, nil
 		default:
 			return engine.Decision{}, fmt.Errorf("an unknown decision {%q, …} (expected %s)", kind, decisionHelp)
 		}

@@ -19,7 +19,9 @@ local function die(msg)
 end
 
 if #arg == 0 or arg[1] == "-h" or arg[1] == "--help" then
-  io.stdout:write("usage: sctrace-lua explain SCRIPT.lua [ARGS...]\n       sctrace-lua explain POLICY[:KEY=VALUE,...] [POLICY...]\n")
+  -- asked for, help goes to stdout; missing arguments are a usage error
+  local out = #arg == 0 and io.stderr or io.stdout
+  out:write("usage: sctrace-lua explain SCRIPT.lua [ARGS...]\n       sctrace-lua explain POLICY[:KEY=VALUE,...] [POLICY...]\n")
   os.exit(#arg == 0 and 2 or 0)
 end
 

@@ -1,8 +1,10 @@
--- learn.lua: `sctrace-lua learn` — run a command, see every syscall it and
--- its children make, and write the smallest allow-list that lets it run:
--- a Lua policy (`run -p ./POLICY.lua`) and an OCI/Docker seccomp profile
--- (`docker run --security-opt seccomp=PROFILE.json`, Podman, containerd,
--- CRI-O, Kubernetes' Localhost profiles).
+-- learn.lua: `sctrace-lua learn` — learn the allow-list a command needs, as a policy and an OCI/Docker profile.
+--
+-- Runs a command, sees every syscall it and its children make, and writes
+-- the smallest allow-list that lets it run: a Lua policy (`run -p
+-- ./POLICY.lua`) and an OCI/Docker seccomp profile (`docker run
+-- --security-opt seccomp=PROFILE.json`, Podman, containerd, CRI-O,
+-- Kubernetes' Localhost profiles).
 --
 --   sctrace-lua learn -o ls.lua --oci ls.json -- ls -la /
 --   sctrace-lua learn --merge ls.json --oci ls.json -- ls -la /tmp

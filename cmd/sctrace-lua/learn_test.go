@@ -170,7 +170,8 @@ func TestLearnUnprivileged(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("already unprivileged: TestLearnRealPrograms runs as this user")
 	}
-	exe, dir := unprivilegedExe(t)
+	exe := nobodyExe(t)
+	dir := filepath.Dir(exe)
 	abs, _ := filepath.Abs(scriptsDir)
 	if !worldReadable(abs) || !worldReadable(dir) {
 		t.Skip("the test files are not reachable by uid 65534")

@@ -211,7 +211,7 @@ func TestRefusal(t *testing.T) {
 	if r.Key != r2.Key || r.Key == r3.Key {
 		t.Errorf("patterns: AF_INET6 %q %q, AF_INET %q: the type is not tested, the domain is", r.Key, r2.Key, r3.Key)
 	}
-	m, ok := p.Refusal(UDBase+2, unix.SYS_MKDIR, [6]uint64{})
+	m, ok := p.Refusal(UDBase+2, unix.SYS_MKDIRAT, [6]uint64{})
 	if !ok || m.Entry != 2 || m.Rule() != "syscalls[2] (mkdir, mkdirat): SCMP_ACT_ERRNO" || m.Outcome() != "EACCES" {
 		t.Errorf("mkdir: %+v %q %q", m, m.Rule(), m.Outcome())
 	}
