@@ -173,6 +173,19 @@ for a in ("127.0.0.1", "127.0.0.2"):
 	if got := callResults(r.stdout); r.code != 0 || strings.Join(got, "|") != strings.Join([]string{"ok", errnoOf(unix.EPERM), errnoOf(unix.EPERM)}, "|") {
 		t.Errorf("learned policy + docker-default: exit %d, %v, stderr:\n%s", r.code, got, r.stderr)
 	}
+	// an audit stop still reaches the policy that traces the syscall
+	tracer := writeFile(t, dir, "unshare.lua", `return {description = "x", rules = function(rule) rule:trace("unshare", 0) end,
+  on_syscall = function(call, opts) opts.log("policy saw %s", call.name) end}`)
+	r = cli(t, "", nil, "", "run", "-p", tracer, "--profile", "docker-default", "--audit", "--", calls, callArg(unix.SYS_UNSHARE, unix.CLONE_NEWUSER))
+	if r.code != 0 || callResults(r.stdout)[0] != "ok" || !strings.Contains(r.stderr, "audit: docker-default refuses unshare(CLONE_NEWUSER)") ||
+		!strings.Contains(r.stderr, "policy saw unshare") {
+		t.Errorf("audit + tracing policy: exit %d, stdout %q, stderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	// explain shows a learned policy as the filter it stacks
+	r = cli(t, "", nil, "", "explain", pol)
+	if r.code != 0 || !strings.Contains(r.stdout, "(2 of 2, stacked: the strictest answer wins)") || !strings.Contains(r.stdout, "(any other)                 errno(EPERM)") {
+		t.Errorf("explain %s: exit %d\n%s%s", pol, r.code, r.stdout, r.stderr)
+	}
 	r = cli(t, "", nil, "", "run", "-p", pol, "-p", "log-exec", "--profile", oci, "--", calls, callArg(unix.SYS_GETPID))
 	if r.code != 0 || !strings.Contains(r.stderr, "log-exec: ") {
 		t.Errorf("learned policy + log-exec + learned profile: exit %d, stderr:\n%s", r.code, r.stderr)
