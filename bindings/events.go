@@ -108,10 +108,7 @@ func seccompEvents(L *lua.LState) int {
 	}
 	e.enc = json.NewEncoder(e.w)
 	e.enc.SetEscapeHTML(false)
-	ud := L.NewUserData()
-	ud.Value = e
-	L.SetMetatable(ud, L.GetTypeMetatable(eventsType))
-	L.Push(ud)
+	L.Push(newTyped(L, e, eventsType))
 	return 1
 }
 
@@ -141,57 +138,34 @@ func eventsEmit(L *lua.LState) int {
 	e := checkEvents(L, 1)
 	t := L.CheckTable(2)
 	ev := &Event{}
+	texts := map[string]*string{
+		"type": &ev.Type, "decision": &ev.Decision, "errno": &ev.Errno, "outcome": &ev.Outcome,
+		"policy": &ev.Policy, "profile": &ev.Profile, "rule": &ev.Rule, "layer": &ev.Layer,
+		"message": &ev.Message, "status": &ev.Status, "syscall": &ev.Syscall,
+	}
 	var bad string
 	t.ForEach(func(k, v lua.LValue) {
 		if bad != "" {
 			return
 		}
 		key := lua.LVAsString(k)
-		num := func() *int64 {
-			n, err := toInt(v, key)
-			if err != nil {
-				bad = err.Error()
-				return nil
-			}
-			return &n
+		if p, ok := texts[key]; ok {
+			*p = lua.LVAsString(v)
+			return
 		}
-		s := lua.LVAsString(v)
-		switch key {
-		case "type":
-			ev.Type = s
-		case "decision":
-			ev.Decision = s
-		case "errno":
-			ev.Errno = s
-		case "outcome":
-			ev.Outcome = s
-		case "policy":
-			ev.Policy = s
-		case "profile":
-			ev.Profile = s
-		case "rule":
-			ev.Rule = s
-		case "layer":
-			ev.Layer = s
-		case "message":
-			ev.Message = s
-		case "status":
-			ev.Status = s
-		case "pid":
-			if n := num(); n != nil {
-				ev.Pid = int(*n)
-			}
-		case "syscall":
-			ev.Syscall = s
-		case "retval":
-			ev.Retval = num()
-		case "exit_code":
-			if n := num(); n != nil {
-				c := int(*n)
-				ev.ExitCode = &c
-			}
-		default:
+		n, err := toInt(v, "event field "+key)
+		switch {
+		case key != "pid" && key != "retval" && key != "exit_code":
 			bad = fmt.Sprintf("unknown event field %q", key)
+		case err != nil:
+			bad = err.Error()
+		case key == "pid":
+			ev.Pid = int(n)
+		case key == "retval":
+			ev.Retval = &n
+		default:
+			c := int(n)
+			ev.ExitCode = &c
 		}
 	})
 	if bad != "" {

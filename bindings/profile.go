@@ -81,10 +81,13 @@ func seccompLearned(L *lua.LState) int {
 	return 1
 }
 
-func newLearned(L *lua.LState, s *profile.Set) *lua.LUserData {
+func newLearned(L *lua.LState, s *profile.Set) *lua.LUserData { return newTyped(L, s, learnedType) }
+
+// newTyped is userdata holding v with the metatable registered as typ.
+func newTyped(L *lua.LState, v any, typ string) *lua.LUserData {
 	ud := L.NewUserData()
-	ud.Value = s
-	L.SetMetatable(ud, L.GetTypeMetatable(learnedType))
+	ud.Value = v
+	L.SetMetatable(ud, L.GetTypeMetatable(typ))
 	return ud
 }
 
@@ -257,12 +260,7 @@ func decodeProfile(L *lua.LState, data []byte) (lua.LValue, error) {
 	return newProfile(L, &profileValue{name: c.Name, audit: c.Audit, bpf: c.BPF}), nil
 }
 
-func newProfile(L *lua.LState, v *profileValue) *lua.LUserData {
-	ud := L.NewUserData()
-	ud.Value = v
-	L.SetMetatable(ud, L.GetTypeMetatable(profileType))
-	return ud
-}
+func newProfile(L *lua.LState, v *profileValue) *lua.LUserData { return newTyped(L, v, profileType) }
 
 func checkProfile(L *lua.LState, n int) *profileValue {
 	if v, ok := L.CheckUserData(n).Value.(*profileValue); ok {

@@ -221,6 +221,11 @@ func TestRunJSONEvents(t *testing.T) {
 	if !sawLog || !sawDeny || !sawAudit || last.Type != "exit" || last.ExitCode == nil || *last.ExitCode != r.code {
 		t.Errorf("log %v, deny %v, audit %v, last %+v; events:\n%+v", sawLog, sawDeny, sawAudit, last, evs)
 	}
+	// The writer keeps to the documented names.
+	r = cli(t, "", nil, "", "-e", `local w = Seccomp.events("-"); w:emit({type = "log", message = "hi", pid = 7}); w:emit({type = "log", colour = "red"})`)
+	if !strings.Contains(r.stdout, `"type":"log","pid":7,"message":"hi"}`) || r.code != 1 || !strings.Contains(r.stderr, `unknown event field "colour"`) {
+		t.Errorf("events writer: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
 	// Enforcing a profile alone makes no stop: no decision events at all.
 	r = cli(t, "", nil, "", "run", "--profile", "docker-default", "--json", "--", "sh", "-c", "ls / >/dev/null; unshare -U true")
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
