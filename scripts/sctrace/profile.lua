@@ -24,7 +24,11 @@ local SET_MODE_FILTER = 1
 -- seccomp(SECCOMP_SET_MODE_FILTER, 0, …), which can only add filters.
 function M.filters(set, profile)
   local list = {}
-  for _, f in ipairs(set.filters or {set.context}) do list[#list + 1] = f end
+  for _, f in ipairs(set.filters or {set.context}) do
+    -- an empty default-allow filter (no -p policy, only --profile) would
+    -- only cost its run on every call
+    if #f:rules() > 0 or f:default_action() ~= "allow" then list[#list + 1] = f end
+  end
   if profile then list[#list + 1] = profile end
   for i = 1, #list - 1 do
     local f = list[i]
