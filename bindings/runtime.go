@@ -109,6 +109,7 @@ func (r *Runtime) open() {
 	r.registerCall()
 	r.registerRuleset()
 	seccomp := r.seccompModule()
+	r.registerProfile(seccomp)
 	process := r.processModule()
 	L.SetGlobal("Seccomp", seccomp)
 	L.SetGlobal("Process", process)
