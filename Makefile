@@ -4,7 +4,12 @@ GO      ?= go
 BIN     := bin/sctrace-lua
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all deps build demo check test test-stress vet fmt clean bench
+.PHONY: all deps build demo install uninstall check test test-stress vet fmt clean bench
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the static binary, with every
+# shipped script and policy compiled in, is all there is to install.
+PREFIX  ?= /usr/local
+DESTDIR ?=
 
 all: deps build demo
 
@@ -23,6 +28,12 @@ build: deps
 
 demo: build
 	$(BIN) scripts/demo.lua
+
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sctrace-lua
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/sctrace-lua
 
 # Everything CI runs: vet (amd64 and arm64), every test, the stress suite.
 check: test test-stress
@@ -47,9 +58,11 @@ vet:
 	fi
 
 # sctrace-lua against native, strace --seccomp-bpf and a minimal C tracer,
-# side by side (about 8 minutes; see bench/README.md).
+# side by side (about 8 minutes; see bench/README.md), then what enforcement
+# costs per call under run's policies (bench/policies.sh, about 2 minutes).
 bench: build
 	bench/run.sh
+	bench/policies.sh
 
 fmt:
 	gofmt -l -w cmd engine bindings

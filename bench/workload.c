@@ -6,6 +6,8 @@
  *                           among them
  *   workload forker P N [J] P children, at most J (default 2) at a time, each
  *                           N x getppid then one connect
+ *   workload open N PATH    N x open(PATH, O_RDONLY) + close: path lookups,
+ *                           checked by Landlock under readonly-fs
  *   workload hold P         P children alive at once, each calls getppid once
  *                           and blocks on a pipe; prints "ready" when all P
  *                           have called it, then waits for EOF on stdin,
@@ -20,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +173,16 @@ int main(int argc, char **argv)
 		return mode_forker(a, b, c);
 	if (!strcmp(argv[1], "hold"))
 		return mode_hold(a);
+	if (!strcmp(argv[1], "open") && argc >= 4) {
+		for (long i = 0; i < a; i++) {
+			int fd = open(argv[3], O_RDONLY);
+			if (fd < 0)
+				die("open");
+			close(fd);
+		}
+		return 0;
+	}
 usage:
-	fprintf(stderr, "usage: workload loop N | mixed N K | forker P N [J] | hold P\n");
+	fprintf(stderr, "usage: workload loop N | mixed N K | forker P N [J] | hold P | open N PATH\n");
 	return 2;
 }

@@ -3,7 +3,6 @@ package bindings
 import (
 	"encoding/binary"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -70,8 +69,9 @@ func (r *Runtime) registerCall() {
 			L.Push(lua.LNumber(c.args.UD))
 		case "args":
 			t := L.CreateTable(6, 0)
+			kinds := decode.ArgKinds(c.args.Nr)
 			for i, a := range c.args.Args {
-				t.RawSetInt(i+1, argValue(a))
+				t.RawSetInt(i+1, typedValue(kinds[i], a))
 			}
 			L.Push(t)
 		default:
@@ -95,15 +95,37 @@ func (r *Runtime) newCall(st *engine.Stop) *lua.LUserData {
 	return ud
 }
 
-// argValue is a register as a Lua integer: signed, so -100 (AT_FDCWD) and
-// -1 read naturally; a value a double cannot hold exactly becomes a "0x…"
-// string rather than a silently rounded number.
-func argValue(a uint64) lua.LValue {
-	v := int64(a)
-	if v > -(1<<53) && v < 1<<53 {
+// typedValue is a register as the syscall's signature types it (see
+// decode.ValueKind): int arguments sign-extended from 32 bits (-100 is
+// AT_FDCWD, a -1 fd is -1, the register's upper half dropped as the kernel
+// drops it), unsigned ones and pointers unsigned. A value a double cannot
+// hold exactly (magnitude 2^53 or more: only 64-bit kinds) is the string
+// call:arg(i) gives, "0x" and the register in lowercase hex, rather than a
+// silently rounded number.
+func typedValue(k decode.ValueKind, reg uint64) lua.LValue {
+	v, signed := k.Convert(reg)
+	if signed {
+		if n := int64(v); n > -(1<<53) && n < 1<<53 {
+			return lua.LNumber(n)
+		}
+	} else if v < 1<<53 {
 		return lua.LNumber(v)
 	}
-	return lua.LString("0x" + strconv.FormatUint(a, 16))
+	return lua.LString("0x" + strconv.FormatUint(reg, 16))
+}
+
+// maxErrno bounds the results that are failures: the kernel returns
+// -4095..-1 as a negated errno from every syscall, whatever its type.
+const maxErrno = 4095
+
+// retValue is the result of syscall nr as on_return's callback gets it: a
+// failure as the negative errno, anything else typed by the signature's
+// return type (an int sign-extended from 32 bits, an address unsigned).
+func retValue(nr int, ret int64) lua.LValue {
+	if ret < 0 && ret >= -maxErrno {
+		return lua.LNumber(ret)
+	}
+	return typedValue(decode.RetKind(nr), uint64(ret))
 }
 
 // checkCall returns the call at n; with live, it must be the current stop.
@@ -254,8 +276,8 @@ func sockaddrText(family string, sa *decode.Sockaddr) string {
 func callFdPath(L *lua.LState) int {
 	c := checkCall(L, 1, true)
 	i := checkArgIndex(L, 2)
-	fd := int64(c.args.Args[i])
-	if fd < 0 || fd > math.MaxInt32 {
+	fd := int64(int32(c.args.Args[i])) // an int: the kernel reads the low 32 bits
+	if fd < 0 {
 		return pushFail(L, fmt.Errorf("argument %d is not a file descriptor (%d)", i+1, fd))
 	}
 	p, err := c.st.FdPath(int(fd))
@@ -288,7 +310,7 @@ func (r *Runtime) callOnReturn(L *lua.LState) int {
 	fn := L.CheckFunction(2)
 	err := c.st.OnReturn(func(st *engine.Stop, ret int64) (int64, bool, error) {
 		L.Push(fn)
-		L.Push(lua.LNumber(ret))
+		L.Push(retValue(st.Nr, ret))
 		L.Push(r.newCall(st))
 		if err := r.pcall(2, 1); err != nil {
 			return 0, false, err
@@ -299,13 +321,19 @@ func (r *Runtime) callOnReturn(L *lua.LState) int {
 		case *lua.LNilType:
 			return 0, false, nil
 		case lua.LNumber:
-			n, err := toInt(v, "return value")
+			n, err := toUint64(v, "return value")
 			if err != nil {
 				return 0, false, fmt.Errorf("on_return callback for %s: %w", syscallLabel(st.Nr), err)
 			}
-			return n, true, nil
+			return int64(n), true, nil
+		case lua.LString:
+			// a 64-bit value written as ret gives one ("0x…")
+			if n, err := toUint64(v, "return value"); err == nil {
+				return int64(n), true, nil
+			}
+			return 0, false, fmt.Errorf("on_return callback for %s returned a string value %q that is not an integer (expected nothing, a number or a \"0x…\" string)", syscallLabel(st.Nr), lua.LVAsString(v))
 		}
-		return 0, false, fmt.Errorf("on_return callback for %s returned a %s value (expected nothing or a number)", syscallLabel(st.Nr), v.Type())
+		return 0, false, fmt.Errorf("on_return callback for %s returned a %s value (expected nothing, a number or a \"0x…\" string)", syscallLabel(st.Nr), v.Type())
 	})
 	if err != nil {
 		L.RaiseError("on_return: %s", err.Error())

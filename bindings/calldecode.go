@@ -72,20 +72,20 @@ func decodedCall(L *lua.LState) (*callRef, *decode.Call) {
 	ret, haveRet := int64(0), false
 	for i := 2; i <= L.GetTop(); i++ {
 		switch v := L.Get(i).(type) {
-		case lua.LNumber:
-			n, err := toInt(v, "return value")
+		case lua.LNumber, lua.LString: // a string: a ret beyond 2^53 ("0x…")
+			n, err := toUint64(v, "return value")
 			if err != nil {
 				L.ArgError(i, err.Error())
 			}
-			ret, haveRet = n, true
+			ret, haveRet = int64(n), true
 		case *lua.LTable:
 			o = decodeOptions(L, i, v)
 			if rv := v.RawGetString("ret"); rv != lua.LNil {
-				n, err := toInt(rv, "option 'ret'")
+				n, err := toUint64(rv, "option 'ret'")
 				if err != nil {
 					L.ArgError(i, err.Error())
 				}
-				ret, haveRet = n, true
+				ret, haveRet = int64(n), true
 			}
 		case *lua.LNilType:
 		default:
@@ -182,7 +182,7 @@ func callDecode(L *lua.LState) int {
 		at := L.CreateTable(0, 7)
 		at.RawSetString("name", lua.LString(a.Name))
 		at.RawSetString("type", lua.LString(a.Type))
-		at.RawSetString("raw", argValue(a.Raw))
+		at.RawSetString("raw", typedValue(decode.ValueInt64, a.Raw))
 		at.RawSetString("text", lua.LString(a.Text))
 		if v := luaValue(L, a.Value); v != lua.LNil {
 			at.RawSetString("value", v)
@@ -221,7 +221,7 @@ func luaValue(L *lua.LState, v any) lua.LValue {
 	case nil:
 		return lua.LNil
 	case int64:
-		return argValue(uint64(v))
+		return typedValue(decode.ValueInt64, uint64(v))
 	case uint64:
 		if v < 1<<53 {
 			return lua.LNumber(v)
@@ -238,7 +238,7 @@ func luaValue(L *lua.LState, v any) lua.LValue {
 	case []int64:
 		t := L.CreateTable(len(v), 0)
 		for _, n := range v {
-			t.Append(argValue(uint64(n)))
+			t.Append(typedValue(decode.ValueInt64, uint64(n)))
 		}
 		return t
 	case *decode.Sockaddr:

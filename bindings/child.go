@@ -63,5 +63,8 @@ func RunChild(o Options) int {
 	if len(r.armed) > 0 {
 		fmt.Fprintf(stderr, "sctrace-lua: warning: a seccomp filter was loaded with ctx:load() but the forked block ended without exec(): the filter never took effect\n")
 	}
+	if len(r.armedLandlock) > 0 {
+		fmt.Fprintf(stderr, "sctrace-lua: warning: a Landlock ruleset was loaded with ruleset:load() but the forked block ended without exec(): it never took effect\n")
+	}
 	return 0
 }

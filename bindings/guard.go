@@ -32,10 +32,15 @@ type guard struct {
 	cancel   context.CancelCauseFunc
 	started  atomic.Int64 // UnixNano when the running callback began; 0 when none
 	done     chan struct{}
+	what     string // what it guards, for messages ("callback")
 }
 
-func (r *Runtime) newGuard() *guard {
-	g := &guard{timeout: r.callbackTimeout, memLimit: r.memoryLimit, done: make(chan struct{})}
+func (r *Runtime) newGuard() *guard { return r.newGuardTimeout(r.callbackTimeout) }
+
+// newGuardTimeout is a guard with its own time limit (0: none) and the
+// Runtime's memory limit.
+func (r *Runtime) newGuardTimeout(timeout time.Duration) *guard {
+	g := &guard{timeout: timeout, memLimit: r.memoryLimit, done: make(chan struct{}), what: "callback"}
 	g.ctx, g.cancel = context.WithCancelCause(context.Background())
 	go g.watch()
 	return g
@@ -90,13 +95,13 @@ func (g *guard) watch() {
 			continue
 		}
 		if g.timeout > 0 && time.Since(time.Unix(0, start)) > g.timeout {
-			g.cancel(fmt.Errorf("callback timed out after %v", g.timeout))
+			g.cancel(fmt.Errorf("%s timed out after %v", g.what, g.timeout))
 			continue
 		}
 		if g.memLimit > 0 {
 			metrics.Read(sample)
 			if sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > g.memLimit {
-				g.cancel(fmt.Errorf("callback exceeded the memory limit of %d MiB", g.memLimit>>20))
+				g.cancel(fmt.Errorf("%s exceeded the memory limit of %d MiB", g.what, g.memLimit>>20))
 			}
 		}
 	}

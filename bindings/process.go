@@ -2,6 +2,7 @@ package bindings
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/sctrace-lua/sctrace-lua/bindings/forksnap"
 	"github.com/sctrace-lua/sctrace-lua/engine"
+	"github.com/sctrace-lua/sctrace-lua/engine/landlock"
 )
 
 // forkMode is the helper mode of a Process.fork child.
@@ -27,6 +29,8 @@ func (r *Runtime) processModule() *lua.LTable {
 		"kill":     r.processKill,
 		"pid":      processPid,
 		"ppid":     processPpid,
+		"uid":      processUid,
+		"euid":     processEuid,
 		"now":      processNow,
 		"time":     processTime,
 	}
@@ -40,7 +44,7 @@ func (r *Runtime) snapOptions() forksnap.Options {
 	return forksnap.Options{
 		Chunks:   r.chunks,
 		Builtins: r.builtins,
-		Decoders: map[string]forksnap.Decoder{contextType: decodeContext},
+		Decoders: map[string]forksnap.Decoder{contextType: decodeContext, rulesetType: decodeRuleset, profileType: decodeProfile},
 	}
 }
 
@@ -64,19 +68,13 @@ func (r *Runtime) processFork(L *lua.LState) int {
 	return 1
 }
 
-// exec(path, …): PATH lookup when path has no slash, then the armed
-// filters and execve in one step. Failure raises "exec: path: reason"; a
+// exec(path, …) or exec({path, …}): PATH lookup when path has no slash,
+// then the armed filters and execve in one step. The table form takes an
+// argv of any size without unpack. Failure raises "exec: path: reason"; a
 // forked child that dies of it exits 127 as a shell's would.
 func (r *Runtime) processExec(L *lua.LState) int {
-	path := L.CheckString(1)
-	argv := []string{path}
-	for i := 2; i <= L.GetTop(); i++ {
-		v := L.Get(i)
-		if v.Type() != lua.LTString && v.Type() != lua.LTNumber {
-			L.ArgError(i, "string expected, got "+v.Type().String())
-		}
-		argv = append(argv, lua.LVAsString(v))
-	}
+	argv := checkArgv(L)
+	path := argv[0]
 	resolved := path
 	if !strings.Contains(path, "/") {
 		p, err := exec.LookPath(path)
@@ -86,7 +84,13 @@ func (r *Runtime) processExec(L *lua.LState) int {
 		}
 		resolved = p
 	}
-	err := engine.Exec(resolved, argv, os.Environ(), r.armed)
+	fds, err := createRulesets(r.armedLandlock)
+	if err != nil {
+		r.execFailed = true
+		L.RaiseError("exec: %s: %s", path, err.Error())
+	}
+	err = engine.Exec(resolved, argv, os.Environ(), r.armed, fds...)
+	closeAll(fds)
 	r.execFailed = true
 	var ee *engine.ExecError
 	if errors.As(err, &ee) {
@@ -94,6 +98,59 @@ func (r *Runtime) processExec(L *lua.LState) int {
 	}
 	L.RaiseError("%s", err.Error())
 	return 0
+}
+
+// createRulesets makes each armed Landlock ruleset in the kernel, here in
+// the child that execs (paths resolve in its context).
+func createRulesets(rs []landlock.Ruleset) ([]int, error) {
+	var fds []int
+	for _, r := range rs {
+		fd, err := r.Create()
+		if err != nil {
+			closeAll(fds)
+			return nil, err
+		}
+		fds = append(fds, fd)
+	}
+	return fds, nil
+}
+
+func closeAll(fds []int) {
+	for _, fd := range fds {
+		syscall.Close(fd)
+	}
+}
+
+// checkArgv reads exec's arguments: strings (or numbers) from 1 on, or
+// one table holding them from index 1.
+func checkArgv(L *lua.LState) []string {
+	if t, ok := L.Get(1).(*lua.LTable); ok {
+		if L.GetTop() > 1 {
+			L.ArgError(2, "exec takes an argv table or strings, not both")
+		}
+		n := t.Len()
+		if n == 0 {
+			L.ArgError(1, "argv table is empty (it must hold the path first)")
+		}
+		argv := make([]string, n)
+		for i := range argv {
+			v := t.RawGetInt(i + 1)
+			if v.Type() != lua.LTString && v.Type() != lua.LTNumber {
+				L.ArgError(1, fmt.Sprintf("argv[%d] must be a string, got %s", i+1, v.Type()))
+			}
+			argv[i] = lua.LVAsString(v)
+		}
+		return argv
+	}
+	argv := []string{L.CheckString(1)}
+	for i := 2; i <= L.GetTop(); i++ {
+		v := L.Get(i)
+		if v.Type() != lua.LTString && v.Type() != lua.LTNumber {
+			L.ArgError(i, "string expected, got "+v.Type().String())
+		}
+		argv = append(argv, lua.LVAsString(v))
+	}
+	return argv
 }
 
 func lookErr(err error) string {
@@ -174,6 +231,16 @@ func checkSignal(L *lua.LState, n int) syscall.Signal {
 
 func processPid(L *lua.LState) int {
 	L.Push(lua.LNumber(os.Getpid()))
+	return 1
+}
+
+func processUid(L *lua.LState) int {
+	L.Push(lua.LNumber(os.Getuid()))
+	return 1
+}
+
+func processEuid(L *lua.LState) int {
+	L.Push(lua.LNumber(os.Geteuid()))
 	return 1
 }
 

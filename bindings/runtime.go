@@ -14,6 +14,7 @@ import (
 	"github.com/sctrace-lua/sctrace-lua/bindings/forksnap"
 	"github.com/sctrace-lua/sctrace-lua/bindings/lua51"
 	"github.com/sctrace-lua/sctrace-lua/engine"
+	"github.com/sctrace-lua/sctrace-lua/engine/landlock"
 )
 
 // Options configure a Runtime.
@@ -40,10 +41,12 @@ type Runtime struct {
 	stderr   io.Writer
 	scripts  fs.FS
 
-	inChild    bool     // running a Process.fork block
-	armed      [][]byte // BPF programs armed by ctx:load(), installed by exec()
-	execFailed bool     // the last exec() failed: the child exits 127
-	callSeq    uint64   // numbers seccomp stops, so stale call objects are refused
+	inChild bool     // running a Process.fork block
+	armed   [][]byte // BPF programs armed by ctx:load(), installed by exec()
+	// Landlock rulesets armed by ruleset:load(), entered by exec()
+	armedLandlock []landlock.Ruleset
+	execFailed    bool   // the last exec() failed: the child exits 127
+	callSeq       uint64 // numbers seccomp stops, so stale call objects are refused
 
 	callbackTimeout time.Duration
 	memoryLimit     uint64
@@ -55,7 +58,7 @@ type Runtime struct {
 // Precondition: the runtime OS thread must be locked.
 func New(o Options) *Runtime {
 	r := &Runtime{
-		L:               lua.NewState(),
+		L:               newState(),
 		sess:            engine.NewSession(),
 		chunks:          forksnap.NewChunks(),
 		stderr:          o.Stderr,
@@ -73,20 +76,53 @@ func New(o Options) *Runtime {
 	return r
 }
 
+// The Lua stack (gopher-lua's registry) starts at gopher-lua's default
+// size (5,120 slots) and grows on demand up to registryMaxSize slots (16
+// bytes each: 32 MiB at most), so that `...`, {...}, unpack and Go calls
+// with every argument the kernel can pass work: execve takes fewer than
+// 700,000 argv+envp strings (their pointers and bytes share a 6 MiB cap,
+// less with a smaller RLIMIT_STACK). Beyond it a push fails with the Lua error "registry
+// overflow"; runaway recursion still ends in "stack overflow" (the call
+// stack stays fixed at lua.CallStackSize frames).
+const (
+	registryMaxSize  = 1 << 21
+	registryGrowStep = 1 << 17 // slots added past what a push needs: gopher-lua grows linearly, so few copies
+)
+
+// maxVarargs bounds how many arguments a main chunk gets in `...` (arg
+// always holds them all): more than execve can deliver, so a script gets
+// every argument there too; an embedding program passing more gets the
+// first maxVarargs. A variable for tests.
+var maxVarargs = 1 << 20
+
+func newState() *lua.LState {
+	return lua.NewState(lua.Options{
+		RegistrySize:     lua.RegistrySize,
+		RegistryMaxSize:  registryMaxSize,
+		RegistryGrowStep: registryGrowStep,
+	})
+}
+
 func (r *Runtime) open() {
 	L := r.L
 	registerStatus(L)
 	r.registerContext()
 	r.registerCall()
+	r.registerRuleset()
 	seccomp := r.seccompModule()
+	r.registerProfile(seccomp)
 	process := r.processModule()
 	L.SetGlobal("Seccomp", seccomp)
 	L.SetGlobal("Process", process)
 	L.SetGlobal("exec", process.RawGetString("exec"))
+	ll := r.landlockModule()
+	L.SetGlobal("Landlock", ll)
 	preload := L.GetField(L.GetField(L.Get(lua.EnvironIndex), "package"), "preload")
 	if tb, ok := preload.(*lua.LTable); ok {
 		tb.RawSetString("seccomp", L.NewFunction(func(L *lua.LState) int { L.Push(seccomp); return 1 }))
 		tb.RawSetString("process", L.NewFunction(func(L *lua.LState) int { L.Push(process); return 1 }))
+		tb.RawSetString("landlock", L.NewFunction(func(L *lua.LState) int { L.Push(ll); return 1 }))
+		tb.RawSetString("sctrace.sandbox", L.NewFunction(r.sandboxModule))
 	}
 	L.SetGlobal("print", L.NewFunction(luaPrint))
 	if ostab, ok := L.GetGlobal("os").(*lua.LTable); ok {
@@ -136,11 +172,15 @@ func (r *Runtime) DoFile(path string, args []string) error {
 	return r.runMain(skipShebang(src), path, args)
 }
 
-// runMain compiles src as a main chunk and calls it with args as `...`.
+// runMain compiles src as a main chunk and calls it with args as `...`
+// (the first maxVarargs of them).
 func (r *Runtime) runMain(src []byte, name string, args []string) error {
 	fn, err := r.chunks.Load(r.L, src, name)
 	if err != nil {
 		return loadError(err, lineCount(src))
+	}
+	if len(args) > maxVarargs {
+		args = args[:maxVarargs]
 	}
 	vals := make([]lua.LValue, len(args))
 	for i, a := range args {

@@ -136,6 +136,8 @@ var contextMethods = map[string]lua.LGFunction{
 	"export_bpf":     ctxExportBPF,
 	"rules":          ctxRules,
 	"default_action": ctxDefault,
+	"guard":          ctxGuard,
+	"guards":         ctxGuards,
 }
 
 func (r *Runtime) registerContext() {
@@ -252,7 +254,7 @@ func ctxReset(L *lua.LState) int {
 			L.ArgError(2, err.Error())
 		}
 	}
-	c.spec = filter.Spec{Default: a}
+	c.spec = filter.Spec{Default: a, Guards: c.spec.Guards} // guards stay: reset drops rules
 	L.Push(L.Get(1))
 	return 1
 }
@@ -308,6 +310,32 @@ func ctxDefault(L *lua.LState) int {
 	return 1
 }
 
+// ctx:guard(name, …) asks for kernel-side guards ("ptrace", "untraced",
+// "io_uring", "tiocsti"), installed by load() as a filter before this one.
+func ctxGuard(L *lua.LState) int {
+	c := checkContext(L, 1)
+	for i := 2; i <= L.GetTop(); i++ {
+		if err := c.spec.AddGuard(filter.Guard(L.CheckString(i))); err != nil {
+			L.ArgError(i, err.Error())
+		}
+	}
+	L.Push(L.Get(1))
+	return 1
+}
+
+// ctx:guards() → the guard names, and a table name → what it refuses.
+func ctxGuards(L *lua.LState) int {
+	c := checkContext(L, 1)
+	names, docs := L.NewTable(), L.NewTable()
+	for _, g := range c.spec.Guards {
+		names.Append(lua.LString(g))
+		docs.RawSetString(string(g), lua.LString(filter.GuardDoc(g)))
+	}
+	L.Push(names)
+	L.Push(docs)
+	return 2
+}
+
 func ctxToString(L *lua.LState) int {
 	c := checkContext(L, 1)
 	L.Push(lua.LString(fmt.Sprintf("Seccomp context (%s)", c.spec.String())))
@@ -323,11 +351,11 @@ func (r *Runtime) ctxLoad(L *lua.LState) int {
 	if !r.inChild {
 		L.RaiseError("ctx:load() outside a Process.fork block would filter the tracer itself; call it inside the forked function, before exec()")
 	}
-	b, err := c.spec.TracerGuarded().BPF()
+	progs, err := c.spec.TracerGuarded().Programs()
 	if err != nil {
 		L.RaiseError("loading seccomp filter: %s", err.Error())
 	}
-	r.armed = append(r.armed, b)
+	r.armed = append(r.armed, progs...)
 	L.Push(L.Get(1))
 	return 1
 }

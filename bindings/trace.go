@@ -3,6 +3,7 @@ package bindings
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -19,7 +20,21 @@ func (r *Runtime) seccompStartTrace(L *lua.LState) int {
 	if !r.sess.Pending(pid) {
 		L.ArgError(1, fmt.Sprintf("pid %d is not a Process.fork child waiting to be traced (fork it, then trace it before waitpid or kill)", pid))
 	}
-	g := r.newGuard()
+	timeout := r.callbackTimeout
+	if opts, ok := L.Get(3).(*lua.LTable); ok {
+		// timeout = seconds: a callback time limit for this trace (the
+		// command line's --callback-timeout, when shorter, still wins)
+		if v := opts.RawGetString("timeout"); v != lua.LNil {
+			n, ok := v.(lua.LNumber)
+			if !ok || n <= 0 {
+				L.ArgError(3, "timeout must be a positive number of seconds")
+			}
+			if d := time.Duration(float64(n) * float64(time.Second)); timeout == 0 || d < timeout {
+				timeout = d
+			}
+		}
+	}
+	g := r.newGuardTimeout(timeout)
 	defer g.close()
 	prev := r.guard
 	r.guard = g
@@ -184,11 +199,11 @@ func toDecision(v lua.LValue) (engine.Decision, error) {
 			}
 			return engine.Decision{Verdict: engine.Fail, Value: int64(e)}, nil
 		case "retval":
-			n, err := toInt(v.RawGetInt(2), "return value")
+			n, err := toUint64(v.RawGetInt(2), "return value") // a number or a "0x…" string
 			if err != nil {
 				return engine.Decision{}, fmt.Errorf("{\"retval\", …}: %w", err)
 			}
-			return engine.Decision{Verdict: engine.Return, Value: n}, nil
+			return engine.Decision{Verdict: engine.Return, Value: int64(n)}, nil
 		default:
 			return engine.Decision{}, fmt.Errorf("an unknown decision {%q, …} (expected %s)", kind, decisionHelp)
 		}

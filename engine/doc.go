@@ -9,6 +9,14 @@
 // every method checks it: create the Session after runtime.LockOSThread and
 // call it from that goroutine only. A Session is not safe for concurrent use.
 //
+// Work that finishes on another goroutine while a trace runs (a deferred
+// decision, a second stop source) reaches the tracer thread through the
+// trace's mailbox: post queues a job and interrupts the blocking wait4 with
+// a real-time signal whose handler is installed without SA_RESTART; the
+// loop runs queued jobs between events. The signal is sent only while the
+// tracer thread waits, and re-sent every millisecond until the job is
+// taken, since it can land just before wait4 is entered.
+//
 // In a helper child (IsHelper reports true) this package locks the main
 // goroutine's thread in init: the filter is installed and execve is called
 // from that thread, and seize attached only that thread.

@@ -21,13 +21,24 @@ __attribute__((constructor)) static void save_nofile(void) {
 	nofile_saved = getrlimit(RLIMIT_NOFILE, &nofile_at_start) == 0;
 }
 
+// enter_landlock enters each Landlock ruleset (a new layer of the domain
+// each) on this thread. Before the seccomp filters: they may forbid
+// landlock_restrict_self. Returns -errno.
+static int enter_landlock(const int *rulesets, int nrulesets) {
+	for (int i = 0; i < nrulesets; i++)
+		if (syscall(SYS_landlock_restrict_self, rulesets[i], 0) != 0)
+			return -errno;
+	return 0;
+}
+
 // arm_and_exec installs the filters and calls execve in one C step on the
 // calling thread: between seccomp() and execve no Go code runs, so the Go
 // runtime never makes a syscall the filter might kill. Without TSYNC the
 // filter lands on this thread only; execve then discards the other threads.
 // Returns -errno; on success it does not return.
 static int arm_and_exec(const char *path, char *const argv[], char *const envp[],
-                        struct sock_fprog *progs, int nprogs) {
+                        struct sock_fprog *progs, int nprogs,
+                        const int *rulesets, int nrulesets) {
 	if (nofile_saved) {
 		struct rlimit now;
 		if (getrlimit(RLIMIT_NOFILE, &now) == 0 && now.rlim_cur != nofile_at_start.rlim_cur) {
@@ -35,8 +46,11 @@ static int arm_and_exec(const char *path, char *const argv[], char *const envp[]
 			setrlimit(RLIMIT_NOFILE, &now);   // before the filter: it may forbid setrlimit
 		}
 	}
-	if (nprogs > 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+	if ((nprogs > 0 || nrulesets > 0) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return -errno;
+	int rc = enter_landlock(rulesets, nrulesets);
+	if (rc != 0)
+		return rc;
 	for (int i = 0; i < nprogs; i++)
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &progs[i]) != 0)
 			return -errno;
@@ -64,11 +78,13 @@ type ExecError struct {
 func (e *ExecError) Error() string { return fmt.Sprintf("exec: %s: %s", e.Path, e.Errno.Error()) }
 func (e *ExecError) Unwrap() error { return e.Errno }
 
-// Exec replaces this process with path, after installing each BPF program
-// (raw struct sock_filter arrays, as filter.Spec.BPF returns) in order.
+// Exec replaces this process with path, after entering each Landlock
+// ruleset (descriptors from landlock.Ruleset.Create, in order: one domain
+// layer each) and installing each BPF program (raw struct sock_filter
+// arrays, as filter.Spec.BPF returns) in order.
 // Precondition: the runtime OS thread must be locked, and in a helper it must
 // be the main thread (the one the tracer seized).
-func Exec(path string, argv, env []string, programs [][]byte) error {
+func Exec(path string, argv, env []string, programs [][]byte, rulesets ...int) error {
 	for i, p := range programs {
 		if len(p) == 0 || len(p)%8 != 0 || len(p)/8 > 0xffff {
 			return fmt.Errorf("exec: filter program %d has a bad length %d", i, len(p))
@@ -95,7 +111,15 @@ func Exec(path string, argv, env []string, programs [][]byte) error {
 	}
 	// Pending Go output must reach the fd before the image is replaced.
 	os.Stdout.Sync()
-	rc := C.arm_and_exec(cpath, &cargv[0], &cenv[0], progs, C.int(len(programs)))
+	var lls *C.int
+	if n := len(rulesets); n > 0 {
+		lls = (*C.int)(C.malloc(C.size_t(n) * C.sizeof_int))
+		defer C.free(unsafe.Pointer(lls))
+		for i, fd := range rulesets {
+			unsafe.Slice(lls, n)[i] = C.int(fd)
+		}
+	}
+	rc := C.arm_and_exec(cpath, &cargv[0], &cenv[0], progs, C.int(len(programs)), lls, C.int(len(rulesets)))
 	runtime.KeepAlive(programs)
 	return &ExecError{Path: path, Errno: syscall.Errno(-rc)}
 }

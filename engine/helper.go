@@ -5,7 +5,9 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,25 +20,50 @@ const helperEnv = "SCTRACE_LUA_HELPER"
 // helper removes it again before the program it execs can inherit it.
 const procsEnv = "SCTRACE_LUA_HELPER_PROCS"
 
-// The helper's release pipe, payload and ready pipe are fixed descriptors.
-const (
-	releaseFd = 3
-	payloadFd = 4
-	readyFd   = 5
-)
+// fdsEnv tells the helper where its release pipe, payload and ready pipe
+// are ("R,P,Y"): Spawn puts them above every descriptor the command
+// inherits, so fds 3, 4, 5… reach it untouched (see inheritedFds).
+const fdsEnv = "SCTRACE_LUA_HELPER_FDS"
+
+// The helper's own descriptors, from fdsEnv; -1 when absent.
+var releaseFd, payloadFd, readyFd = -1, -1, -1
 
 func init() {
 	// The helper installs its filter and calls execve from the main thread,
 	// the only one the parent seized; keep the main goroutine on it.
 	if IsHelper() {
 		runtime.LockOSThread()
+		releaseFd, payloadFd, readyFd = helperFds(os.Getenv(fdsEnv))
+		for _, fd := range []int{releaseFd, payloadFd, readyFd} {
+			if fd >= 0 {
+				unix.CloseOnExec(fd) // never the command's
+			}
+		}
 		// The Go runtime has started its threads by now: the parent may
 		// seize this one (see Child.awaitReady).
-		if y := os.NewFile(readyFd, "ready"); y != nil {
+		if readyFd >= 0 {
+			y := os.NewFile(uintptr(readyFd), "ready")
 			y.Write([]byte{1})
 			y.Close()
 		}
 	}
+}
+
+// helperFds parses fdsEnv's value: three descriptors or none.
+func helperFds(v string) (release, payload, ready int) {
+	var fds [3]int
+	parts := strings.Split(v, ",")
+	if len(parts) != len(fds) {
+		return -1, -1, -1
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 3 {
+			return -1, -1, -1
+		}
+		fds[i] = n
+	}
+	return fds[0], fds[1], fds[2]
 }
 
 // IsHelper reports whether this process is a child started by Spawn.
@@ -87,23 +114,70 @@ func spawn(mode string, payload []byte, args []string) (*Child, error) {
 		rw.Close()
 		return nil, fmt.Errorf("rewinding payload: %w", err)
 	}
-	env := append(cleanEnv(), helperEnv+"="+mode)
+	// The child gets every inherited descriptor at its own number and its
+	// three pipes above them all; it closes nothing else of ours (every
+	// descriptor this process opens itself is close-on-exec).
+	files := inheritedFds()
+	top := len(files)
+	files = append(files, rr.Fd(), pf.Fd(), yw.Fd())
+	env := append(cleanEnv(), helperEnv+"="+mode, fmt.Sprintf("%s=%d,%d,%d", fdsEnv, top, top+1, top+2))
 	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
 		env = append(env, "GOMAXPROCS=1", procsEnv+"=1")
 	}
-	p, err := os.StartProcess(exe, append([]string{os.Args[0]}, args...), &os.ProcAttr{
+	// syscall.ForkExec, not os.StartProcess: the Session reaps with wait4,
+	// so no os.Process (or pidfd) may hold the child.
+	pid, err := syscall.ForkExec(exe, append([]string{os.Args[0]}, args...), &syscall.ProcAttr{
 		Env:   env,
-		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, rr, pf, yw},
+		Files: files,
 	})
+	runtime.KeepAlive(rr)
+	runtime.KeepAlive(pf)
+	runtime.KeepAlive(yw)
 	if err != nil {
 		rw.Close()
 		yr.Close()
 		return nil, fmt.Errorf("starting helper child: %w", err)
 	}
-	pid := p.Pid
-	// The Session reaps with wait4; os.Process must not hold a pidfd for it.
-	_ = p.Release()
 	return &Child{Pid: pid, release: rw, ready: yr}, nil
+}
+
+// closeFd in a ProcAttr.Files list closes that number in the child.
+const closeFd = ^uintptr(0)
+
+// inheritedFds lists, by number, the descriptors the command must inherit:
+// every open one without close-on-exec (what this process was started with:
+// the Go runtime, os.Open, pipes and Lua's io.open all set close-on-exec).
+// Entry i is i when descriptor i is passed and closeFd otherwise, up to the
+// highest passed one; 0, 1 and 2 always (the Go runtime opens /dev/null on
+// any of them it finds closed at start).
+func inheritedFds() []uintptr {
+	var open []int
+	if ents, err := os.ReadDir("/proc/self/fd"); err == nil {
+		for _, e := range ents {
+			if n, err := strconv.Atoi(e.Name()); err == nil {
+				open = append(open, n)
+			}
+		}
+	} else {
+		for n := 0; n < 1024; n++ { // no /proc: probe the usual range
+			open = append(open, n)
+		}
+	}
+	var files []uintptr
+	for _, n := range open {
+		flags, err := unix.FcntlInt(uintptr(n), unix.F_GETFD, 0)
+		if err != nil || (flags&unix.FD_CLOEXEC != 0 && n > 2) {
+			continue // closed since, the directory listing's own, or ours
+		}
+		for len(files) <= n {
+			files = append(files, closeFd)
+		}
+		files[n] = uintptr(n)
+	}
+	for len(files) < 3 {
+		files = append(files, uintptr(len(files)))
+	}
+	return files
 }
 
 // awaitReady blocks until the child's Go runtime has started. Seizing it earlier would trace its Go runtime's start-up: every
@@ -143,7 +217,7 @@ func (c *Child) Release() error {
 func cleanEnv() []string {
 	var out []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, helperEnv+"=") && !strings.HasPrefix(kv, procsEnv+"=") {
+		if !strings.HasPrefix(kv, helperEnv+"=") && !strings.HasPrefix(kv, procsEnv+"=") && !strings.HasPrefix(kv, fdsEnv+"=") {
 			out = append(out, kv)
 		}
 	}
@@ -152,7 +226,10 @@ func cleanEnv() []string {
 
 // HelperPayload reads the payload the parent passed to Spawn. Helper only.
 func HelperPayload() ([]byte, error) {
-	f := os.NewFile(payloadFd, "payload")
+	if payloadFd < 0 {
+		return nil, fmt.Errorf("reading fork payload: %s not set by the parent", fdsEnv)
+	}
+	f := os.NewFile(uintptr(payloadFd), "payload")
 	defer f.Close()
 	b, err := io.ReadAll(f)
 	if err != nil {
@@ -166,11 +243,15 @@ func HelperPayload() ([]byte, error) {
 // environment. Helper only.
 func AwaitRelease() error {
 	os.Unsetenv(helperEnv)
+	os.Unsetenv(fdsEnv)
 	if os.Getenv(procsEnv) != "" {
 		os.Unsetenv(procsEnv)
 		os.Unsetenv("GOMAXPROCS")
 	}
-	f := os.NewFile(releaseFd, "release")
+	if releaseFd < 0 {
+		return fmt.Errorf("waiting for release: %s not set by the parent", fdsEnv)
+	}
+	f := os.NewFile(uintptr(releaseFd), "release")
 	defer f.Close()
 	var b [1]byte
 	n, err := f.Read(b[:])

@@ -139,6 +139,7 @@ func (s *Session) Trace(pid int, h Hooks) (Status, error) {
 		return Status{}, fmt.Errorf("tracing pid %d: %w", pid, ErrReleased)
 	}
 	c.awaitReady()
+	hideTracer()
 	if err := seize(pid); err != nil {
 		return Status{}, fmt.Errorf("seizing pid %d: %w", pid, err)
 	}
@@ -155,3 +156,12 @@ func (s *Session) Trace(pid int, h Hooks) (Status, error) {
 	err := t.loop()
 	return t.rootStatus, err
 }
+
+// hideTracer makes this process non-dumpable before it traces anything: a
+// tracee of the same uid can then neither ptrace it nor open its
+// /proc/PID/mem (or use process_vm_writev, pidfd_getfd) to take over the
+// decisions. Root tracees keep CAP_SYS_PTRACE, which overrides this; a
+// Landlock domain takes that away (see scripts/sctrace/policy.lua). The
+// attribute is the process's and stays: the fork helpers it starts are
+// dumpable again after their execve, as is every traced program.
+func hideTracer() { unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0) }

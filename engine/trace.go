@@ -35,10 +35,13 @@ type trace struct {
 	// drained: wait4 reported ECHILD.
 	drained bool
 	stop    Stop // reused for every seccomp stop: no allocation per event
+	// mail brings work from other goroutines (deferred decisions, other
+	// stop sources) onto this thread between events.
+	mail *mailbox
 }
 
 func newTrace(s *Session, root int, h Hooks) *trace {
-	t := &trace{s: s, root: root, hooks: h, threads: map[int]*thread{}, gone: map[int]bool{}}
+	t := &trace{s: s, root: root, hooks: h, threads: map[int]*thread{}, gone: map[int]bool{}, mail: newMailbox()}
 	t.threads[root] = &thread{tid: root, tgid: root}
 	return t
 }
@@ -47,11 +50,19 @@ func newTrace(s *Session, root int, h Hooks) *trace {
 // tracee remains.
 // Precondition: the runtime OS thread must be locked (the Session's thread).
 func (t *trace) loop() error {
+	defer t.mail.close()
 	for t.more() {
+		t.mail.run()
 		var ws unix.WaitStatus
+		t.mail.waiting.Store(true)
+		if t.mail.pending.Load() {
+			t.mail.waiting.Store(false)
+			continue // posted while the last jobs ran
+		}
 		wpid, err := rawWait4(&ws)
+		t.mail.waiting.Store(false)
 		if err == unix.EINTR {
-			continue
+			continue // a signal, or the mailbox ringing
 		}
 		if err == unix.ECHILD {
 			t.drained = true

@@ -19,17 +19,25 @@ local function die(msg)
 end
 
 if #arg == 0 or arg[1] == "-h" or arg[1] == "--help" then
-  io.stdout:write("usage: sctrace-lua explain SCRIPT.lua [ARGS...]\n       sctrace-lua explain POLICY[:KEY=VALUE,...] [POLICY...]\n")
+  -- asked for, help goes to stdout; missing arguments are a usage error
+  local out = #arg == 0 and io.stderr or io.stdout
+  out:write("usage: sctrace-lua explain SCRIPT.lua [ARGS...]\n       sctrace-lua explain POLICY[:KEY=VALUE,...] [POLICY...]\n")
   os.exit(#arg == 0 and 2 or 0)
 end
 
-local function show(title, ctx)
+-- layer_of(rule) → the layer column of a rule: what keeps the promise
+local function show(title, ctx, layer_of)
   print("== " .. title .. " ==")
   local rules = ctx:rules()
   local pfc = assert(ctx:export_pfc())
-  print(string.format("%-20s %5s  %-16s %s", "syscall", "nr", "action", "conditions"))
+  local names, docs = ctx:guards()
+  for _, g in ipairs(names) do
+    print(string.format("guard %-10s %s (kernel, seccomp: a filter installed before this one)", g, docs[g]))
+  end
+  print(string.format("%-20s %5s  %-16s %-30s %s", "syscall", "nr", "action", "layer", "conditions"))
   for _, r in ipairs(rules) do
-    print(string.format("%-20s %5d  %-16s %s", r.syscall, r.nr, r.action, table.concat(r.conds, " && ")))
+    print(string.format("%-20s %5d  %-16s %-30s %s", r.syscall, r.nr, r.action, layer_of and layer_of(r) or "",
+      table.concat(r.conds, " && ")))
   end
   print(string.format("%-20s %5s  %s", "(any other)", "", ctx:default_action()))
   print("-- libseccomp PFC --")
@@ -45,6 +53,8 @@ local function is_script(target)
       if not fn then return false end
       local src = io.open(target):read("*a")
       return src:match("\nreturn%s+[%w_]+%s*$") ~= nil and src:find("on_syscall", 1, true) ~= nil
+        -- a policy table returned whole, as `sctrace-lua learn` writes them
+        or src:match("\nreturn%s*{") ~= nil and src:find("rules%s*=%s*function") ~= nil
     end)()
 end
 
@@ -55,7 +65,8 @@ if not is_script(arg[1]) then
     if not ok then die(tostring(p)) end
     policies[#policies + 1] = p
   end
-  local ok, set = pcall(policy.compose, policies)
+  -- best effort: explain what this kernel would enforce, and say what not
+  local ok, set = pcall(policy.compose, policies, {best_effort = true})
   if not ok then die(tostring(set)) end
   for _, p in ipairs(policies) do
     local o = {}
@@ -65,7 +76,42 @@ if not is_script(arg[1]) then
       #o > 0 and (" [" .. table.concat(o, ", ") .. "]") or ""))
   end
   print()
-  show("filter for " .. table.concat(arg, " + "), set.context)
+  print("== guarantees ==")
+  print(string.format("%-30s %-14s %s", "layer", "policy", "guarantee"))
+  local by_call = {}
+  for _, g in ipairs(set.guarantees) do
+    print(string.format("%-30s %-14s %s", policy.layers[g.by], g.policy, g.what))
+    for _, c in ipairs(g.calls or {}) do by_call[c] = by_call[c] or policy.layers[g.by] end
+  end
+  if #set.guarantees == 0 then print("(none: the policies only observe)") end
+  for _, line in ipairs(set.dropped) do print("NOT ENFORCED on this kernel (run refuses without --best-effort): " .. line) end
+  if set.tracer_side then
+    print("the policies decide calls in the tracer: guards ptrace, untraced, io_uring" ..
+      (set.tracer_domain and "; a Landlock layer scopes ptrace" .. (Landlock.abi() >= 6 and " and signals" or "") .. " (root tracees cannot reach the tracer)" or ""))
+  end
+  print()
+  print(string.format("== Landlock: %d layers (ABI %d in use, kernel %d) ==", #set.landlock, Landlock.abi(), Landlock.kernel_abi()))
+  for i, rs in ipairs(set.landlock) do
+    local r = rs:rules()
+    local handled = {}
+    if #r.fs > 0 then handled[#handled + 1] = "fs " .. table.concat(r.fs, ",") end
+    if #r.net > 0 then handled[#handled + 1] = "net " .. table.concat(r.net, ",") end
+    if #r.scope > 0 then handled[#handled + 1] = "scope " .. table.concat(r.scope, ",") end
+    print(string.format("layer %d handles %s", i, table.concat(handled, "; ")))
+    for _, pr in ipairs(r.paths) do print(string.format("  allow %-30s %s", pr.path, table.concat(pr.access, ","))) end
+    for _, pr in ipairs(r.ports) do print(string.format("  allow port %-25d %s", pr.port, table.concat(pr.access, ","))) end
+  end
+  print("(an access is allowed only where every layer that handles it allows it)")
+  print()
+  local filters = set.filters or {set.context}
+  for i, f in ipairs(filters) do
+    local title = "filter for " .. table.concat(arg, " + ")
+    if #filters > 1 then title = ("%s (%d of %d, stacked: the strictest answer wins)"):format(title, i, #filters) end
+    show(title, f, function(r)
+      if not r.action:match("^trace") then return policy.layers.seccomp end
+      return by_call[r.syscall] or "tracer (observes: no guarantee)"
+    end)
+  end
   os.exit(0)
 end
 

@@ -400,7 +400,7 @@ local function count_call(name, nr, ret, duration)
   end
   s.calls = s.calls + 1
   s.time = s.time + duration
-  if ret < 0 and ret >= -4095 then s.errors = s.errors + 1 end
+  if type(ret) == "number" and ret < 0 and ret >= -4095 then s.errors = s.errors + 1 end   -- ret may be a "0x…" string
 end
 
 local function summary()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"runtime"
 	"strconv"
@@ -26,16 +27,21 @@ func init() {
 const usage = `usage: sctrace-lua [options] SCRIPT [ARGS...]
        sctrace-lua [options] -e CODE [SCRIPT [ARGS...]]
        sctrace-lua run -p POLICY [-p POLICY...] [-o FILE] -- CMD [ARGS...]
+       sctrace-lua run --profile FILE|docker-default [--audit] [-p POLICY...] -- CMD [ARGS...]
        sctrace-lua trace [strace-like options] -- CMD [ARGS...]
        sctrace-lua explain SCRIPT_OR_POLICY
+       sctrace-lua learn [-o POLICY.lua] [--oci PROFILE.json] [--merge FILE] -- CMD [ARGS...]
 
 Runs a Lua script with the Seccomp, Process and exec APIs: build a seccomp
 policy in a Process.fork block, exec a program under it, and handle each
 traced syscall in a Lua callback with Seccomp.start_trace.
 
-Subcommands are shipped Lua scripts (scripts/run.lua, trace.lua,
-explain.lua); "sctrace-lua SUBCOMMAND --help" describes each. To run a
-script file named like a subcommand, write ./run.
+SCRIPT is a file, or the name of a script shipped in the binary
+(sctrace-lua sample-sh.lua works from any directory; a file of that name
+in the working directory comes first). Subcommands are shipped scripts
+too; "sctrace-lua SUBCOMMAND --help" describes each. To run a script file
+named like a subcommand, write ./run. "sctrace-lua --list" lists the
+subcommands, shipped scripts and policies.
 
 options (before SCRIPT or the subcommand):
   -e CODE                  run CODE before the script (may be repeated)
@@ -45,8 +51,10 @@ options (before SCRIPT or the subcommand):
                            killed and start_trace raises
   --memory-limit MIB       interrupt a trace callback while the heap is
                            larger (default 2048)
-  -h, --help    show this help
-  --version     print the version
+  --verbose                say which script runs (a file or a shipped one)
+  --list, scripts          list subcommands, shipped scripts and policies
+  -h, --help               show this help
+  --version                print the version
 
 exit status: the script's os.exit(n); 0 when it ends normally; 1 on a script
 error (printed as file:line: message); 2 on a usage error.
@@ -68,13 +76,15 @@ type options struct {
 	args      []string
 	help      bool
 	version   bool
+	list      bool
+	verbose   bool
 }
 
 // errUsage marks command-line mistakes (exit 2).
 var errUsage = errors.New("usage")
 
 // subcommands are shipped scripts run with the remaining arguments.
-var subcommands = map[string]string{"run": "run.lua", "trace": "trace.lua", "explain": "explain.lua"}
+var subcommands = map[string]string{"run": "run.lua", "trace": "trace.lua", "explain": "explain.lua", "learn": "learn.lua"}
 
 // parseArgs reads the options before SCRIPT (or a subcommand); everything
 // after it belongs to the script.
@@ -103,6 +113,11 @@ func parseArgs(args []string) (options, error) {
 		case a == "--version":
 			o.version = true
 			return o, nil
+		case a == "--list":
+			o.list = true
+			return o, nil
+		case a == "--verbose":
+			o.verbose = true
 		case a == "-e":
 			v, err := value(&i, "-e")
 			if err != nil {
@@ -185,12 +200,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "sctrace-lua %s\n", version)
 		return 0
 	}
+	if o.list || (o.script == listWord && len(o.exprs) == 0) {
+		printList(stdout)
+		return 0
+	}
+	target, err := resolve(o.script)
+	if err != nil {
+		fmt.Fprintf(stderr, "sctrace-lua: %s\n", err)
+		return 2
+	}
+	if o.verbose {
+		fmt.Fprintf(stderr, "sctrace-lua: %s\n", target.describe())
+	}
 	r := bindings.New(bindings.Options{
 		Stderr: stderr, Scripts: scripts.FS,
 		CallbackTimeout: o.timeout, MemoryLimit: o.memLimit,
 	})
 	defer r.Close()
-	sub, isSub := subcommands[o.script]
 	r.SetArgs(o.script, o.args)
 	for _, code := range o.exprs {
 		if err := r.DoString(code, "(command line)"); err != nil {
@@ -198,10 +224,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	switch {
-	case isSub:
-		err = r.DoEmbedded(sub, o.args)
+	case target.shipped != "":
+		err = r.DoEmbedded(target.shipped, o.args)
 	case o.script != "":
 		err = r.DoFile(o.script, o.args)
+		if target.near != "" && errors.Is(err, fs.ErrNotExist) {
+			err = fmt.Errorf("%w (did you mean %s?)", err, target.near)
+		}
 	}
 	if err != nil {
 		return report(stderr, err, o.traceback)

@@ -32,6 +32,9 @@ const cliEnv = "SCTRACE_LUA_TEST_CLI"
 const markEnv = "SCTRACE_LUA_TEST_MARK"
 
 func TestMain(m *testing.M) {
+	if len(os.Args) > 2 && os.Args[1] == reportArg {
+		os.Exit(reportCommand(os.Args[2], os.Args[3:])) // a traced command (fds_test.go)
+	}
 	if bindings.IsChild() {
 		os.Exit(bindings.RunChild(bindings.Options{Scripts: scripts.FS}))
 	}
@@ -56,6 +59,18 @@ var markSeq atomic.Int64
 // and fails the test if any process it started is left afterwards.
 func cli(t *testing.T, stdin string, cred *syscall.Credential, exe string, args ...string) result {
 	t.Helper()
+	return cliIn(t, cliPlace{}, stdin, cred, exe, args...)
+}
+
+// cliPlace is where cliIn runs the CLI: a working directory and
+// environment entries added last (so they override).
+type cliPlace struct {
+	dir string
+	env []string
+}
+
+func cliIn(t *testing.T, at cliPlace, stdin string, cred *syscall.Credential, exe string, args ...string) result {
+	t.Helper()
 	if exe == "" {
 		exe = os.Args[0]
 	}
@@ -63,7 +78,8 @@ func cli(t *testing.T, stdin string, cred *syscall.Credential, exe string, args 
 	defer cancel()
 	mark := fmt.Sprintf("%d-%d", os.Getpid(), markSeq.Add(1))
 	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Env = append(os.Environ(), cliEnv+"=1", markEnv+"="+mark)
+	cmd.Env = append(append(os.Environ(), cliEnv+"=1", markEnv+"="+mark), at.env...)
+	cmd.Dir = at.dir
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -158,8 +174,8 @@ bash -c 'echo "child $$"; exec 5<>/dev/tcp/127.0.0.1/%[1]d'
 exit 3
 `, port)
 	r := cli(t, stdin, cred, exe, filepath.Join(scriptsDir, "sample-sh.lua"), "/bin/bash")
-	if r.code != 0 {
-		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	if r.code != 3 {
+		t.Fatalf("exit %d, want the shell's 3; stderr:\n%s", r.code, r.stderr)
 	}
 	var self string
 	children := map[string]bool{}
@@ -225,8 +241,18 @@ func TestSampleShellUnprivileged(t *testing.T) {
 		testSample(t, nil, "") // already unprivileged
 		return
 	}
-	// The test binary's directory is private to root: copy it where uid
-	// 65534 can run it.
+	exe := nobodyExe(t)
+	abs, _ := filepath.Abs(scriptsDir)
+	if !worldReadable(abs) {
+		t.Skipf("%s is not reachable by uid 65534", abs)
+	}
+	testSample(t, &syscall.Credential{Uid: 65534, Gid: 65534}, exe)
+}
+
+// nobodyExe copies the test binary where uid 65534 can run it (its own
+// directory is private to root).
+func nobodyExe(t *testing.T) string {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "sctrace-lua-unpriv")
 	if err != nil {
 		t.Fatal(err)
@@ -241,11 +267,7 @@ func TestSampleShellUnprivileged(t *testing.T) {
 	if err := os.WriteFile(exe, b, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	abs, _ := filepath.Abs(scriptsDir)
-	if !worldReadable(abs) {
-		t.Skipf("%s is not reachable by uid 65534", abs)
-	}
-	testSample(t, &syscall.Credential{Uid: 65534, Gid: 65534}, exe)
+	return exe
 }
 
 func worldReadable(dir string) bool {

@@ -153,14 +153,22 @@ func TestRunPolicies(t *testing.T) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
 	}
-	// readonly-fs: writes outside the allow-list fail with EROFS, inside work.
+	// readonly-fs: writes outside the allow-list fail (Landlock: EACCES),
+	// inside work, relative paths included.
+	os.Mkdir(filepath.Join(dir, "ok"), 0o755)
 	r = cli(t, "", nil, "", "run", "-p", "readonly-fs:allow="+dir+"/ok", "--", "bash", "-c",
-		fmt.Sprintf(`mkdir %[1]s/ok; echo a > %[1]s/ok/f && echo inside; echo b > %[1]s/no 2>/dev/null || echo outside=$?; cat %[1]s/ok/f`, dir))
-	if r.code != 0 || r.stdout != "inside\noutside=1\na\n" || !strings.Contains(r.stderr, "readonly-fs: openat(\""+dir+"/no\") for writing refused") {
+		fmt.Sprintf(`cd %[1]s/ok; echo a > f && echo inside; echo b > %[1]s/no 2>/dev/null || echo outside=$?; echo c > ../no2 2>/dev/null || echo relative-outside=$?; cat f`, dir))
+	if r.code != 0 || r.stdout != "inside\noutside=1\nrelative-outside=1\na\n" {
 		t.Errorf("readonly-fs: exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "no")); err == nil {
-		t.Errorf("readonly-fs let %s/no be created", dir)
+	for _, f := range []string{"no", "no2"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("readonly-fs let %s/%s be created", dir, f)
+		}
+	}
+	r = cli(t, "", nil, "", "run", "-p", "readonly-fs:allow="+dir+"/missing", "--", "true")
+	if r.code != 2 || !strings.Contains(r.stderr, "readonly-fs: option allow: "+dir+"/missing does not exist") {
+		t.Errorf("readonly-fs, missing allow entry: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	// limit-forks: with max=2 the shell and one child may live at a time;
 	// dash gives up at the first failed fork (bash would retry).

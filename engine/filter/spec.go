@@ -64,6 +64,42 @@ func (r Rule) Validate() error {
 type Spec struct {
 	Default Action
 	Rules   []Rule
+	// Guards are installed as a filter of their own before this one
+	// (see GuardSpec and Programs).
+	Guards []Guard `json:",omitempty"`
+}
+
+// AddGuard adds g once; an unknown name is an error.
+func (s *Spec) AddGuard(g Guard) error {
+	if _, err := ParseGuard(string(g)); err != nil {
+		return err
+	}
+	if !slices.Contains(s.Guards, g) {
+		s.Guards = append(s.Guards, g)
+	}
+	return nil
+}
+
+// Programs compiles the spec for installation: the guard filter first
+// (when there are guards), then the spec's own rules.
+func (s Spec) Programs() ([][]byte, error) {
+	var out [][]byte
+	if len(s.Guards) > 0 {
+		g, err := GuardSpec(s.Guards)
+		if err != nil {
+			return nil, err
+		}
+		b, err := g.BPF()
+		if err != nil {
+			return nil, fmt.Errorf("guard filter: %w", err)
+		}
+		out = append(out, b)
+	}
+	b, err := s.BPF()
+	if err != nil {
+		return nil, err
+	}
+	return append(out, b), nil
 }
 
 // Add validates r, including against the rules already present, and
@@ -94,6 +130,11 @@ func (s Spec) Validate() error {
 	}
 	if cs := s.Conflicts(); len(cs) > 0 {
 		return cs[0]
+	}
+	for _, g := range s.Guards {
+		if _, err := ParseGuard(string(g)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -1,98 +1,121 @@
--- readonly-fs: opening a file for writing outside an allow-list fails with EROFS.
+-- readonly-fs: nothing outside an allow-list is modified, by any syscall.
 --
 --   sctrace-lua run -p readonly-fs -- make install
 --   sctrace-lua run -p 'readonly-fs:allow=/tmp;/var/tmp;/dev' -- CMD
+--   sctrace-lua run -p 'readonly-fs:allow=.,read=/usr;/lib;/etc;.' -- CMD
 --
--- Only opens that could write stop (open/openat/creat with O_WRONLY, O_RDWR,
--- O_CREAT or O_TRUNC, chosen in the kernel filter), plus every openat2.
--- Reads never stop. Relative paths are resolved against the process's cwd
--- or the dirfd, lexically (symlinks are not followed). The path is read from
--- the tracee's memory, so this is a guard for well-behaved programs, not a
--- security boundary (see README).
+-- Enforced by the kernel, with no stop in the tracer:
+-- * a Landlock layer handles every right that changes the filesystem
+--   (write, truncate, create files of any kind, remove, rename or link
+--   across directories, device ioctls) and allows them only beneath the
+--   allowed directories and files. The kernel resolves every path itself,
+--   so symlinks, /proc/self/fd/N magic links, bind mounts, relative paths,
+--   renames, hard links and io_uring all meet the same check, and there is
+--   no path in tracee memory to race. Refusals fail with EACCES (EXDEV for
+--   a rename or link out of the allowed set, as the kernel reports it).
+--   Device nodes cannot be made even inside the allowed set (a root
+--   program would reach raw disks through them). A landlocked program
+--   cannot mount or unmount.
+-- * seccomp refuses open_by_handle_at (it opens by inode, not by path),
+--   kernel module loading and kexec (EPERM), TIOCSTI/TIOCLINUX, and, with
+--   metadata=deny (the default), every chmod/chown/setxattr/removexattr
+--   and the inode-flags ioctls (chattr): Landlock does not cover file
+--   metadata, and seccomp cannot tell where such a call's target is.
 --
--- Options: allow (";"-separated directories or files; default
--- "/tmp;/dev/null;/dev/tty;/dev/pts"), errno (default EROFS).
+-- Options:
+--   allow     ";"-separated directories and files that may be modified
+--             (default "/tmp;/dev/null;/dev/tty;/dev/pts"; entries of the
+--             default that do not exist are skipped, given ones must exist)
+--   read      ";"-separated directories and files that may be read and
+--             executed; empty (the default) leaves reading unrestricted.
+--             When set, the allowed set is readable too.
+--   metadata  "deny" (default): metadata changes fail with EPERM everywhere;
+--             "allow": they are not restricted (modes, owners and xattrs
+--             of protected files are then not protected)
+-- Timestamps (utimensat) are not protected.
 local M = {
-  description = "opening files for writing outside an allow-list fails with EROFS",
-  options = {allow = "/tmp;/dev/null;/dev/tty;/dev/pts", errno = "EROFS"},
+  description = "nothing outside allow is modified (Landlock); metadata changes fail with EPERM",
+  options = {allow = "/tmp;/dev/null;/dev/tty;/dev/pts", read = "", metadata = "deny"},
 }
 
-local O_WRONLY, O_RDWR, O_ACCMODE, O_CREAT, O_TRUNC = 1, 2, 3, 0x40, 0x200
-local AT_FDCWD = -100
+local default_allow = M.options.allow
 
--- path argument and flags argument of each call (1-based)
-local calls = {open = {1, 2}, openat = {2, 3}, creat = {1, nil}, openat2 = {2, nil}}
+local metadata_calls = {"chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+  "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr"}
+local FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR = 0x40086602, 0x401c5820
+local root_calls = {"init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load"}
+
+local function entries(list)
+  local out = {}
+  for e in list:gmatch("[^;]+") do out[#out + 1] = e end
+  return out
+end
+
+local function exists(path)
+  local ok = pcall(function() Landlock.new({fs = "write_file"}):allow(path) end)
+  return ok
+end
 
 function M.rules(rule, opts)
-  if not pcall(Seccomp.errno, opts.errno) then
-    error(("readonly-fs: option errno: unknown errno %q"):format(tostring(opts.errno)), 0)
+  if opts.metadata ~= "deny" and opts.metadata ~= "allow" then
+    error(("readonly-fs: option metadata must be deny or allow, got %q"):format(tostring(opts.metadata)), 0)
   end
-  for name, a in pairs(calls) do
-    local f = a[2]
-    if f then
-      rule:trace(name, 0, Seccomp.arg(f, "&=", O_ACCMODE, O_WRONLY))
-      rule:trace(name, 0, Seccomp.arg(f, "&=", O_ACCMODE, O_RDWR))
-      rule:trace(name, 0, Seccomp.arg(f, "&=", O_CREAT, O_CREAT))
-      rule:trace(name, 0, Seccomp.arg(f, "&=", O_TRUNC, O_TRUNC))
-    else
-      rule:trace(name, 0)   -- creat always writes; openat2 keeps flags in memory
-    end
+  rule:errno("EPERM", "open_by_handle_at")
+  for _, c in ipairs(root_calls) do rule:errno("EPERM", c) end
+  rule:guard("tiocsti")
+  if opts.metadata == "deny" then
+    for _, c in ipairs(metadata_calls) do rule:errno("EPERM", c) end
+    rule:errno("EPERM", "ioctl", Seccomp.arg(2, "&=", 0xffffffff, FS_IOC_SETFLAGS))
+    rule:errno("EPERM", "ioctl", Seccomp.arg(2, "&=", 0xffffffff, FS_IOC_FSSETXATTR))
   end
 end
 
-local function normalize(path)
-  local parts = {}
-  for seg in path:gmatch("[^/]+") do
-    if seg == ".." then
-      parts[#parts] = nil
-    elseif seg ~= "." then
-      parts[#parts + 1] = seg
+-- the rights allowed in the allowed set: every write right but making
+-- device nodes
+local writable = {"write_file", "remove_dir", "remove_file", "make_dir", "make_reg", "make_sock",
+  "make_fifo", "make_sym", "refer", "truncate", "ioctl_dev"}
+
+function M.landlock(opts)
+  local fs = {"write"}
+  local reads = entries(opts.read)
+  if #reads > 0 then fs = {"write", "read", "execute"} end
+  local ll = Landlock.new({fs = fs})
+  for _, dir in ipairs(entries(opts.allow)) do
+    if exists(dir) then
+      ll:allow(dir, unpack(writable))
+      if #reads > 0 then ll:allow(dir, "read", "execute") end
+    elseif opts.allow ~= default_allow then
+      error(("readonly-fs: option allow: %s does not exist (a Landlock rule needs an existing file or directory)"):format(dir), 0)
     end
   end
-  return "/" .. table.concat(parts, "/")
-end
-
-local function under(path, dir)
-  dir = normalize(dir)
-  return dir == "/" or path == dir or path:sub(1, #dir + 1) == dir .. "/"
-end
-
--- flags of openat2 from struct open_how (u64 flags first, little-endian)
-local function how_flags(call)
-  local b = call:bytes(3, 8)
-  if not b or #b < 8 then return nil end
-  local v = 0
-  for i = 4, 1, -1 do v = v * 256 + b:byte(i) end   -- the low 32 bits hold every O_ flag
-  return v
-end
-
-function M.on_syscall(call, opts)
-  local a = calls[call.name]
-  if not a then return end
-  if call.name == "openat2" then
-    local f = how_flags(call)
-    if f and f % 4 == 0 and math.floor(f / O_CREAT) % 2 == 0 and math.floor(f / O_TRUNC) % 2 == 0 then
-      return   -- read-only open
+  for _, dir in ipairs(reads) do
+    if not exists(dir) then
+      error(("readonly-fs: option read: %s does not exist (a Landlock rule needs an existing file or directory)"):format(dir), 0)
     end
+    ll:allow(dir, "read", "execute")
   end
-  local path, err = call:string(a[1])
-  if not path then return {"errno", "EFAULT"} end
-  if path:sub(1, 1) ~= "/" then
-    local base
-    if call.name == "openat" or call.name == "openat2" then
-      if call.args[1] == AT_FDCWD then base = call:cwd() else base = call:fd_path(1) end
-    else
-      base = call:cwd()
-    end
-    if not base then return {"errno", opts.errno} end
-    path = base .. "/" .. path
+  return ll
+end
+
+function M.guarantees(opts)
+  local g = {
+    {what = "no file or directory outside allow is written, truncated, created, removed, renamed or linked, "
+      .. "by any path (symlinks, magic links, bind mounts, io_uring included)", by = "landlock",
+      calls = {"open", "openat", "openat2", "creat", "truncate", "ftruncate", "rename", "renameat", "renameat2",
+        "link", "linkat", "unlink", "unlinkat", "mkdir", "mkdirat", "rmdir", "mknod", "mknodat", "symlink", "symlinkat"}},
+    {what = "no device node is made; device ioctls only on allowed devices", by = "landlock", calls = {"mknod", "mknodat"}},
+    {what = "no mount or unmount", by = "landlock", calls = {"mount", "umount2", "move_mount"}},
+    {what = "open_by_handle_at, module loading and kexec fail with EPERM", by = "seccomp",
+      calls = {"open_by_handle_at", "init_module", "finit_module", "kexec_load", "kexec_file_load"}},
+    {what = "TIOCSTI/TIOCLINUX fail with EPERM (no typing into the terminal)", by = "seccomp", calls = {"ioctl"}},
+  }
+  if opts.metadata == "deny" then
+    g[#g + 1] = {what = "chmod/chown/setxattr/removexattr and chattr fail with EPERM everywhere", by = "seccomp", calls = metadata_calls}
   end
-  path = normalize(path)
-  for dir in opts.allow:gmatch("[^;]+") do
-    if under(path, dir) then return end
+  if opts.read ~= "" then
+    g[#g + 1] = {what = "nothing outside read and allow is read or executed", by = "landlock", calls = {"open", "openat", "openat2", "execve", "execveat"}}
   end
-  opts.log("readonly-fs: %s(%q) for writing refused (pid %d)", call.name, path, call.pid)
-  return {"errno", opts.errno}
+  return g
 end
 
 return M

@@ -104,28 +104,20 @@ local function copy(t)
   return c
 end
 
-local function inside(dir, path)
-  if path:sub(1, 1) ~= "/" then path = dir .. "/" .. path end
-  local parts = {}
-  for seg in path:gmatch("[^/]+") do
-    if seg == ".." then parts[#parts] = nil elseif seg ~= "." then parts[#parts + 1] = seg end
-  end
-  local norm = "/" .. table.concat(parts, "/")
-  return norm:sub(1, #dir + 1) == dir .. "/", norm
-end
+-- The host does what Lua cannot do safely: the policy's directory comes
+-- from the kernel (never $PWD), files load only where the kernel resolves
+-- them beneath it (no "..", symlink or magic link out), and loading runs
+-- under time and memory limits as callbacks do.
+local host = require "sctrace.sandbox"
 
-local function absdir(file)
-  local dir = file:match("^(.*)/[^/]*$") or "."
-  if dir:sub(1, 1) ~= "/" then
-    local pwd = os.getenv("PWD") or "."
-    dir = pwd .. "/" .. dir
-  end
-  local _, norm = inside("/", dir .. "/x")
-  return norm:match("^(.*)/x$")
-end
+-- seconds a sandboxed policy may take to load (its chunk, rules,
+-- landlock and guarantees) and, in `run --sandbox`, each callback
+M.sandbox_load_seconds = 5
+M.sandbox_callback_seconds = 2
 
 function M.sandbox_env(file)
-  local dir = absdir(file)
+  local dir, err = host.realdir(file)
+  if not dir then fail(("policy %s: %s"):format(file, err)) end
   local env = {}
   for _, k in ipairs({"assert", "error", "ipairs", "next", "pairs", "pcall", "print", "rawequal",
       "rawget", "rawset", "select", "setmetatable", "tonumber", "tostring", "type", "unpack", "xpcall", "_VERSION"}) do
@@ -135,7 +127,9 @@ function M.sandbox_env(file)
   env.os = guarded({clock = os.clock, date = os.date, time = os.time, difftime = os.difftime}, "os")
   env.Seccomp = guarded({new = Seccomp.new, arg = Seccomp.arg, errno = Seccomp.errno,
     syscall_to_name = Seccomp.syscall_to_name, syscall_to_i = Seccomp.syscall_to_i}, "")
-  env.Process = guarded({pid = Process.pid, ppid = Process.ppid, now = Process.now, time = Process.time}, "")
+  env.Process = guarded({pid = Process.pid, ppid = Process.ppid, now = Process.now, time = Process.time,
+    uid = Process.uid, euid = Process.euid}, "")
+  env.Landlock = guarded({new = Landlock.new, abi = Landlock.abi, kernel_abi = Landlock.kernel_abi}, "")
   -- getmetatable only for tables: the string and userdata metatables are
   -- the host's own.
   env.getmetatable = function(v)
@@ -143,10 +137,14 @@ function M.sandbox_env(file)
     return getmetatable(v)
   end
   local function load_inside(path)
-    local ok, norm = inside(dir, path)
-    if not ok then refuse("loading " .. path .. " (outside " .. dir .. ")") end
-    local fn, err = loadfile(norm)
-    if not fn then return nil, err end
+    if type(path) ~= "string" then refuse("loading a " .. type(path)) end
+    local fn, err = host.load_beneath(dir, path)
+    if not fn then
+      if err:find(" is outside ", 1, true) or err:find("resolves outside", 1, true) then
+        refuse("loading " .. path .. " (outside " .. dir .. ")")
+      end
+      return nil, err
+    end
     setfenv(fn, env)
     return fn
   end
@@ -164,8 +162,9 @@ function M.sandbox_env(file)
   end
   local loaded = {}
   env.require = function(mod)
+    if type(mod) ~= "string" then refuse("require of a " .. type(mod)) end
     if loaded[mod] ~= nil then return loaded[mod] end
-    local path = dir .. "/" .. mod:gsub("%.", "/") .. ".lua"
+    local path = mod:gsub("%.", "/") .. ".lua"
     local fn, err = load_inside(path)
     if not fn then error(M.caller() .. ("sandbox: module %s not found in %s (%s)"):format(mod, dir, tostring(err)), 0) end
     local res = fn(mod)
@@ -178,9 +177,16 @@ end
 
 local function find_module(name, sandbox)
   if name:find("/", 1, true) or name:match("%.lua$") then
+    if sandbox then
+      local env = M.sandbox_env(name)
+      local dir = host.realdir(name)
+      local fn, err = host.load_beneath(dir, (name:match("[^/]*$")), name)
+      if not fn then fail(("policy %s: %s"):format(name, M.syntax_message(err))) end
+      setfenv(fn, env)
+      return host.guarded(M.sandbox_load_seconds, fn)
+    end
     local fn, err = loadfile(name)
     if not fn then fail(("policy %s: %s"):format(name, M.syntax_message(err))) end
-    if sandbox then setfenv(fn, M.sandbox_env(name)) end
     return fn()
   end
   if sandbox then
@@ -223,10 +229,13 @@ local function check_shape(name, mod)
   if type(mod.rules) ~= "function" then
     fail(("policy %s: field 'rules' must be a function(rule, opts) (got %s)"):format(name, type(mod.rules)))
   end
-  for _, f in ipairs({"on_syscall", "on_exit", "on_process_exit"}) do
+  for _, f in ipairs({"on_syscall", "on_exit", "on_process_exit", "landlock"}) do
     if mod[f] ~= nil and type(mod[f]) ~= "function" then
       fail(("policy %s: field '%s' must be a function (got %s)"):format(name, f, type(mod[f])))
     end
+  end
+  if mod.default ~= nil and type(mod.default) ~= "string" and type(mod.default) ~= "table" then
+    fail(("policy %s: field 'default' must be an action like {\"errno\", \"EPERM\"} (got %s)"):format(name, type(mod.default)))
   end
   if mod.options ~= nil and type(mod.options) ~= "table" then
     fail(("policy %s: field 'options' must be a table of defaults (got %s)"):format(name, type(mod.options)))
@@ -263,16 +272,87 @@ local function nr_of(sc)
   return ok and nr or sc
 end
 
--- M.compose(policies) → {context, on_syscall, on_exit, on_process_exit, routes}
--- Rules merge into one context. Every policy that traces a syscall gets the
--- stops of that syscall (one trace rule per syscall and condition set, all
--- with the same user data, so they can never conflict); a conflict between
--- other rules is an error naming both policies.
-function M.compose(policies)
+-- ---- enforcement layers ----
+--
+-- A policy states what it guarantees and which layer keeps each promise:
+--   guarantees = {{what = "…", by = LAYER, calls = {"connect", …}}, …}
+-- (or a function(opts) returning that list). LAYER is one of
+--   "seccomp"    the kernel's seccomp filter, on register values (race-free)
+--   "landlock"   the kernel's Landlock domain (race-free, every path)
+--   "tracer"     decided in the tracer from register values (race-free)
+--   "emulated"   the tracer performs the call itself with its own copy of
+--                the arguments (race-free)
+--   "inspected"  decided in the tracer from tracee memory (advisory: another
+--                thread can change the memory after the check)
+-- A policy with any guarantee kept by "tracer", "emulated" or "inspected"
+-- decides calls in the tracer; compose then keeps the tracer in control:
+-- the guards ptrace, untraced and io_uring (see engine/filter), and a
+-- Landlock layer that scopes ptrace and signals, so that even a root tracee
+-- cannot reach the tracer (needed only when the tracee runs as root: for
+-- other users the tracer's PR_SET_DUMPABLE 0 does it).
+--   guards = {"tiocsti", …}       more guards the policy asks for
+--   landlock = function(opts) return ruleset [, ruleset…] end
+--                                 Landlock layers (Landlock.new{…}); each
+--                                 ruleset is one layer of the domain
+M.layers = {
+  seccomp = "kernel (seccomp)", landlock = "kernel (Landlock)", tracer = "tracer (registers, race-free)",
+  emulated = "emulated (race-free)", inspected = "inspected (advisory)",
+}
+local in_tracer = {tracer = true, emulated = true, inspected = true}
+
+local function guarantees_of(p)
+  local g = p.module.guarantees
+  if type(g) == "function" then g = g(p.opts) end
+  if g == nil then return {} end
+  if type(g) ~= "table" then fail(("policy %s: field 'guarantees' must be a list (got %s)"):format(p.name, type(g))) end
+  for i, e in ipairs(g) do
+    if type(e) ~= "table" or type(e.what) ~= "string" or not M.layers[e.by] then
+      local names = {}
+      for k in pairs(M.layers) do names[#names + 1] = k end
+      table.sort(names)
+      fail(("policy %s: guarantee %d must be {what = \"…\", by = LAYER} with LAYER one of %s"):format(p.name, i, table.concat(names, ", ")))
+    end
+  end
+  return g
+end
+
+-- the Landlock layer that keeps a root tracee away from the tracer: a
+-- domain restricts ptrace (and /proc/PID/mem) to processes inside it, root
+-- included. It handles one right and allows it everywhere, so it restricts
+-- no file access; with ABI 6 it also scopes signals.
+function M.tracer_domain()
+  local scope = Landlock.abi() >= 6 and "signal" or nil
+  return Landlock.new({fs = "make_block", scope = scope}):allow("/", "make_block")
+end
+
+local function is_root() return Process.euid and Process.euid() == 0 end
+
+-- M.compose(policies [, {best_effort = bool}]) → set
+--   set.context      one Seccomp context (guards included)
+--   set.filters      the seccomp filters to load, in order: set.context,
+--                    then one per policy with a `default` action other than
+--                    "allow" (an allow-list, as `sctrace-lua learn` writes),
+--                    in -p order; the kernel applies the strictest answer
+--   set.landlock     the Landlock layers, in order: load each in the fork
+--                    block (set.load() does both)
+--   set.guarantees   {{policy=, what=, by=, calls=}…}
+--   set.dropped      lines saying what --best-effort dropped (empty if none)
+--   set.on_syscall(nr, pid, ud, call) → decision, name of the policy that made it
+--   set.on_exit(status), set.on_process_exit(pid, status)
+-- Rules merge into one context. Stops are routed by syscall number, never
+-- by user data (a tracee's own filter can forge that): every policy that
+-- traces a syscall sees each stop of it, in order, whatever made it stop.
+-- A conflict between other rules is an error naming both policies. A policy
+-- whose Landlock layer needs a newer ABI than the kernel has is an error,
+-- unless best_effort: then what the kernel lacks is dropped and said.
+function M.compose(policies, copts)
+  copts = copts or {}
   local ctx = Seccomp.new({default = "allow"})
+  local filters = {ctx}
   local owners = {}   -- syscall nr → names of policies with rules on it
-  local routes = {}   -- ud → list of policies
+  local routes = {}   -- syscall nr → list of policies
   local ud_of = {}    -- syscall nr → ud
+  local nud = 0
 
   local function own(nr, p)
     owners[nr] = owners[nr] or {}
@@ -281,7 +361,8 @@ function M.compose(policies)
   end
 
   local function add(p, method, nr, ...)
-    local ok, err = pcall(ctx[method], ctx, ...)
+    local target = p.filter or ctx
+    local ok, err = pcall(target[method], target, ...)
     if not ok then
       local others = {}
       for _, n in ipairs(owners[nr] or {}) do if n ~= p.name then others[#others + 1] = n end end
@@ -294,6 +375,13 @@ function M.compose(policies)
   end
 
   for _, p in ipairs(policies) do
+    local def = p.module.default
+    if def ~= nil and def ~= "allow" then
+      local ok, own = pcall(Seccomp.new, {default = def})
+      if not ok then fail(("policy %s: field 'default': %s"):format(p.name, bare(own))) end
+      p.filter = own
+      filters[#filters + 1] = own
+    end
     -- The rule object records what the policy asks for; a scratch context
     -- checks each call so a mistake points at the policy's own line.
     local scratch = Seccomp.new({default = "allow"})
@@ -322,12 +410,15 @@ function M.compose(policies)
       local nr = nr_of(sc)
       local u = ud_of[nr]
       if not u then
-        u = #routes + 1
-        ud_of[nr], routes[u] = u, {}
+        -- one user data value per syscall, so trace rules of several
+        -- policies never conflict; it routes nothing
+        nud = nud + 1
+        u = nud
+        ud_of[nr], routes[nr] = u, {}
       end
       add(p, "trace", nr, sc, u, ...)
-      for _, q in ipairs(routes[u]) do if q == p then return self end end
-      table.insert(routes[u], p)
+      for _, q in ipairs(routes[nr]) do if q == p then return self end end
+      table.insert(routes[nr], p)
       return self
     end
     function rule:add_rule(action, sc, ...)
@@ -336,15 +427,81 @@ function M.compose(policies)
       add(p, "add_rule", nr_of(sc), action, sc, ...)
       return self
     end
+    function rule:guard(...)
+      check("guard", ...)
+      ctx:guard(...)
+      return self
+    end
     p.module.rules(rule, p.opts)
   end
 
-  local set = {context = ctx, routes = routes, policies = policies}
+  local set = {context = ctx, filters = filters, routes = routes, policies = policies, landlock = {}, guarantees = {}, dropped = {}}
+  local tracer_side = false
+  local function drop(line) set.dropped[#set.dropped + 1] = line end
+
+  local function layer(p, rs)
+    if type(rs) ~= "userdata" or not pcall(rs.abi, rs) then
+      fail(("policy %s: field 'landlock' must return Landlock rulesets (Landlock.new{…}), got a %s"):format(p.name, type(rs)))
+    end
+    local need, which = rs:abi()
+    local have = Landlock.abi()
+    if need > have then
+      if not copts.best_effort then
+        fail(("policy %s needs Landlock ABI %d (%s); this kernel has %s (run with --best-effort to drop what it lacks)")
+          :format(p.name, need, which, have == 0 and "no Landlock" or ("ABI " .. have)))
+      end
+      local dropped, left = rs:best_effort(have)
+      drop(("policy %s: Landlock %s not enforced (kernel %s)%s"):format(p.name, table.concat(dropped, ", "),
+        have == 0 and "has no Landlock" or ("ABI " .. have), left and "" or "; the whole layer is dropped"))
+      if not left then return end
+    end
+    set.landlock[#set.landlock + 1] = rs
+  end
+
+  for _, p in ipairs(policies) do
+    for _, g in ipairs(guarantees_of(p)) do
+      set.guarantees[#set.guarantees + 1] = {policy = p.name, what = g.what, by = g.by, calls = g.calls}
+      tracer_side = tracer_side or in_tracer[g.by]
+    end
+    local guards = p.module.guards
+    if type(guards) == "function" then guards = guards(p.opts) end
+    for _, g in ipairs(guards or {}) do
+      local ok, err = pcall(ctx.guard, ctx, g)
+      if not ok then fail(("policy %s: %s"):format(p.name, bare(err))) end
+    end
+    if p.module.landlock ~= nil then
+      if type(p.module.landlock) ~= "function" then
+        fail(("policy %s: field 'landlock' must be a function(opts) returning rulesets (got %s)"):format(p.name, type(p.module.landlock)))
+      end
+      for _, rs in ipairs({p.module.landlock(p.opts)}) do layer(p, rs) end
+    end
+  end
+  set.tracer_side = tracer_side
+  if tracer_side then
+    ctx:guard("ptrace", "untraced", "io_uring")
+    if Landlock.abi() >= 1 then
+      set.landlock[#set.landlock + 1] = M.tracer_domain()
+      set.tracer_domain = true
+    elseif is_root() then
+      if not copts.best_effort then
+        fail("the policies decide calls in the tracer and the command runs as root, which keeps CAP_SYS_PTRACE over the tracer; "
+          .. "a Landlock domain would take it away, but this kernel has no Landlock (run with --best-effort to run anyway)")
+      end
+      drop("a root command keeps CAP_SYS_PTRACE over the tracer (no Landlock to scope ptrace)")
+    end
+  end
+
+  -- set.load(): in the fork block, before exec
+  local layers = set.landlock
+  function set.load()
+    for _, rs in ipairs(layers) do rs:load() end
+    for _, f in ipairs(filters) do f:load() end
+  end
   function set.on_syscall(nr, pid, ud, call)
-    for _, p in ipairs(routes[ud] or {}) do
+    for _, p in ipairs(routes[nr] or {}) do
       if p.module.on_syscall then
         local d = p.module.on_syscall(call, p.opts)
-        if d ~= nil and d ~= "allow" then return d end
+        if d ~= nil and d ~= "allow" then return d, p.name end
       end
     end
   end

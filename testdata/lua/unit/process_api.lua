@@ -42,4 +42,18 @@ assert(s5:exitstatus() == 1)
 -- exec failure: 127
 local _, s6 = Process.waitpid(Process.fork(function() exec("/nonexistent/prog") end))
 assert(s6:exitstatus() == 127)
+-- exec with an argv table: the same, and misuse is an argument error
+local _, s7 = Process.waitpid(Process.fork(function() exec({"/nonexistent/prog", "a"}) end))
+assert(s7:exitstatus() == 127)
+local _, s8 = Process.waitpid(Process.fork(function() exec({"sh", "-c", "exit 7"}) end))
+assert(s8:exitstatus() == 7)
+for _, bad in ipairs({
+  {{}, "argv table is empty"},
+  {{"/bin/true", {}}, "argv%[2%] must be a string"},
+}) do
+  local ok, err = pcall(exec, bad[1])
+  assert(not ok and err:find(bad[2]), err)
+end
+local ok, err = pcall(exec, {"/bin/true"}, "x")
+assert(not ok and err:find("not both"), err)
 print("ok")
