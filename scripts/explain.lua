@@ -122,9 +122,7 @@ local methods = getmetatable(probe).__index
 methods.load = function(self) loaded[#loaded + 1] = self return self end
 local EXEC = {}
 local function stub_exec() error(EXEC, 0) end
--- one target per statement: gopher-lua 1.1.2 miscompiles `global, t.f = …`
-exec = stub_exec
-Process.exec = stub_exec
+exec, Process.exec = stub_exec, stub_exec
 local fake = 0
 Process.fork = function(fn)
   local ok, err = pcall(fn)
