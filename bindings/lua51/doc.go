@@ -64,6 +64,13 @@
 //     out of coroutine.wrap, dofile's), which leave upvalues open even
 //     under plain pcall.
 //
+// gopher-lua pushes a PCall's handler without checking for room, so an
+// error that fills the registry (unpack of 10^7 values) would escape a
+// pcall with a handler; pcall therefore runs the call inside one more
+// protected call of its own. xpcall's handler is a Go closure around the
+// script's; debug.traceback as the handler is called one level up, so
+// `xpcall(f, debug.traceback)` prints the frames it prints without us.
+//
 // Cost: a cell is one small table per declaration executed, and each use
 // of such a local is one table index. A counting callback (`n = n + 1` on
 // a captured local) pays two index operations per stop; see README
@@ -81,6 +88,9 @@
 //     start_trace callback that raises) close every upvalue at the raise,
 //     which the cells make harmless; one that bypasses raiseError (a Go
 //     panic) leaves the unwound frames' upvalues open.
+//   - An xpcall handler other than debug.traceback that takes a traceback
+//     sees the closing handler as one more "[G]" frame; code inside a
+//     pcall that takes a traceback sees pcall's inner frame.
 //   - gopher-lua's parser gives `local f = function() … f … end` the same
 //     tree as `local function f`, so both see the new f (Lua 5.1: the first
 //     sees the enclosing f).

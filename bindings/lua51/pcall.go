@@ -20,7 +20,10 @@ func Open(L *lua.LState) {
 		b.closeAll(L)
 		return 1 // the error value, unchanged
 	})
-	b.xhandler = b.xpcallHandler
+	b.inner = L.NewFunction(b.pcallInner)
+	if dbg, ok := L.GetGlobal("debug").(*lua.LTable); ok {
+		b.traceback, _ = dbg.RawGetString("traceback").(*lua.LFunction)
+	}
 	G := L.G.Global
 	G.RawSetString("pcall", L.NewFunction(b.pcall))
 	G.RawSetString("xpcall", L.NewFunction(b.xpcall))
@@ -28,7 +31,8 @@ func Open(L *lua.LState) {
 
 type base struct {
 	noop, raise, closer *lua.LFunction
-	xhandler            lua.LGFunction
+	inner               *lua.LFunction
+	traceback           *lua.LFunction // debug.traceback
 }
 
 // closeAll closes every open upvalue of L's thread. It runs inside a
@@ -46,7 +50,10 @@ func (b *base) closeAll(L *lua.LState) {
 	L.PCall(0, 0, nil)
 }
 
-// pcall is gopher-lua's basePCall with a closing handler.
+// pcall is gopher-lua's basePCall with a closing handler. The call runs
+// inside one more protected call (an extra Go frame): gopher-lua pushes a
+// PCall's handler without checking for room, so an error that fills the
+// registry (unpack of 10^7 values) would otherwise escape the pcall.
 func (b *base) pcall(L *lua.LState) int {
 	L.CheckAny(1)
 	v := L.Get(1)
@@ -56,21 +63,34 @@ func (b *base) pcall(L *lua.LState) int {
 		return 2
 	}
 	nargs := L.GetTop() - 1
-	if err := L.PCall(nargs, lua.MultRet, b.closer); err != nil {
+	L.Insert(b.inner, 1)
+	if err := L.PCall(nargs+1, lua.MultRet, nil); err != nil {
+		return pushFailure(L, err)
+	}
+	return L.GetTop()
+}
+
+// pcallInner runs in pcall's outer protected call: fn and its arguments
+// are its stack.
+func (b *base) pcallInner(L *lua.LState) int {
+	if err := L.PCall(L.GetTop()-1, lua.MultRet, b.closer); err != nil {
 		return pushFailure(L, err)
 	}
 	L.Insert(lua.LTrue, 1)
 	return L.GetTop()
 }
 
-// xpcall is gopher-lua's baseXPCall; the handler closes the upvalues and
-// then calls the script's handler with the error value.
+// xpcall is gopher-lua's baseXPCall; its handler is a Go closure that
+// closes the upvalues and then calls the script's handler with the error
+// value. A handler that takes a traceback sees that closure as one more
+// "[G]" frame, except debug.traceback itself, which is called one level up
+// so `xpcall(f, debug.traceback)` prints what it prints without us.
 func (b *base) xpcall(L *lua.LState) int {
 	fn := L.CheckFunction(1)
 	handler := L.CheckFunction(2)
 	top := L.GetTop()
 	L.Push(fn)
-	if err := L.PCall(0, lua.MultRet, L.NewClosure(b.xhandler, handler)); err != nil {
+	if err := L.PCall(0, lua.MultRet, L.NewClosure(b.xpcallHandler, handler)); err != nil {
 		return pushFailure(L, err)
 	}
 	L.Insert(lua.LTrue, top+1)
@@ -79,9 +99,15 @@ func (b *base) xpcall(L *lua.LState) int {
 
 func (b *base) xpcallHandler(L *lua.LState) int {
 	b.closeAll(L)
-	L.Push(L.Get(lua.UpvalueIndex(1)))
+	h := L.Get(lua.UpvalueIndex(1))
+	L.Push(h)
 	L.Push(L.Get(1))
-	L.Call(1, 1)
+	if h == b.traceback {
+		L.Push(lua.LNumber(2))
+		L.Call(2, 1)
+	} else {
+		L.Call(1, 1)
+	}
 	return 1
 }
 

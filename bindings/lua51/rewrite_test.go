@@ -200,6 +200,9 @@ print(pcall(string.rep))
 print(pcall(xpcall, error))
 local mt = setmetatable({}, {__call = function(self, a) return a * 2 end})
 print(pcall(mt, 21))
+local function deep() error("deep") end
+print(xpcall(function() deep() end, debug.traceback))
+print(pcall(unpack, {}, 1, 1e7))
 `
 	got := run(t, src, true)
 	want := run(t, src, false)
