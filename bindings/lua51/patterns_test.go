@@ -10,6 +10,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sctrace-lua/sctrace-lua/bindings"
+	"github.com/sctrace-lua/sctrace-lua/bindings/lua51"
 	"github.com/sctrace-lua/sctrace-lua/test/testenv"
 )
 
@@ -147,7 +148,7 @@ func TestPatternsPlainGopherLua(t *testing.T) {
 		}
 		L := lua.NewState()
 		var out strings.Builder
-		L.SetGlobal("print", L.NewFunction(capturePrint(&out)))
+		L.SetGlobal("print", L.NewFunction(lua51.PrintTo(&out)))
 		err := L.DoString(c.code)
 		L.Close()
 		if err != nil || out.String() != c.want+"\n" {
@@ -169,23 +170,10 @@ func runScript(t *testing.T, code string) (string, error) {
 	r := bindings.New(bindings.Options{Stderr: &stderr})
 	defer r.Close()
 	var out strings.Builder
-	r.L.SetGlobal("print", r.L.NewFunction(capturePrint(&out)))
+	r.L.SetGlobal("print", r.L.NewFunction(lua51.PrintTo(&out)))
 	err := r.DoString(code, "(command line)")
 	if stderr.Len() > 0 {
 		t.Logf("stderr: %s", stderr.String())
 	}
 	return out.String(), err
-}
-
-func capturePrint(out *strings.Builder) lua.LGFunction {
-	return func(L *lua.LState) int {
-		for i := 1; i <= L.GetTop(); i++ {
-			if i > 1 {
-				out.WriteByte('\t')
-			}
-			out.WriteString(L.ToStringMeta(L.Get(i)).String())
-		}
-		out.WriteByte('\n')
-		return 0
-	}
 }

@@ -39,7 +39,7 @@ func (r *rewriter) stmt(out []ast.Stmt, s ast.Stmt) []ast.Stmt {
 	switch st := s.(type) {
 	case *ast.AssignStmt:
 		for i, e := range st.Lhs {
-			st.Lhs[i] = r.target(e)
+			st.Lhs[i] = r.expr(e) // a target rewrites as a read does
 		}
 		r.exprs(st.Rhs)
 		if len(st.Lhs) > 1 {
@@ -80,7 +80,7 @@ func (r *rewriter) stmt(out []ast.Stmt, s ast.Stmt) []ast.Stmt {
 		st.Stmts = r.withCells(r.a.forVars[st], st.Line(), r.stmts(st.Stmts))
 	case *ast.FuncDefStmt:
 		if st.Name.Func != nil {
-			st.Name.Func = r.target(st.Name.Func)
+			st.Name.Func = r.expr(st.Name.Func)
 		} else {
 			st.Name.Receiver = r.expr(st.Name.Receiver)
 		}
@@ -107,19 +107,6 @@ func (r *rewriter) withCells(vs []*variable, line int, body []ast.Stmt) []ast.St
 
 func (r *rewriter) function(f *ast.FunctionExpr) {
 	f.Stmts = r.withCells(r.a.params[f], f.Line(), r.stmts(f.Stmts))
-}
-
-func (r *rewriter) target(e ast.Expr) ast.Expr {
-	switch ex := e.(type) {
-	case *ast.IdentExpr:
-		if r.isCell(ex) {
-			return cellRef(ex)
-		}
-	case *ast.AttrGetExpr:
-		ex.Object = r.expr(ex.Object)
-		ex.Key = r.expr(ex.Key)
-	}
-	return e
 }
 
 func (r *rewriter) exprs(es []ast.Expr) {

@@ -139,16 +139,7 @@ func run(t *testing.T, src string, fixed bool) string {
 		stmts = Rewrite(stmts)
 	}
 	var out strings.Builder
-	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
-		for i := 1; i <= L.GetTop(); i++ {
-			if i > 1 {
-				out.WriteByte('\t')
-			}
-			out.WriteString(L.ToStringMeta(L.Get(i)).String())
-		}
-		out.WriteByte('\n')
-		return 0
-	}))
+	L.SetGlobal("print", L.NewFunction(PrintTo(&out)))
 	proto, err := lua.Compile(stmts, "t")
 	if err != nil {
 		t.Fatalf("compile: %v", err)
@@ -211,5 +202,19 @@ print(pcall(unpack, {}, 1, 1e7))
 	}
 	if !strings.Contains(got, "false\thandled boom\n") {
 		t.Errorf("xpcall's handler did not run:\n%s", got)
+	}
+}
+
+// PrintTo is a print that writes to out (also for the external tests).
+func PrintTo(out *strings.Builder) lua.LGFunction {
+	return func(L *lua.LState) int {
+		for i := 1; i <= L.GetTop(); i++ {
+			if i > 1 {
+				out.WriteByte('\t')
+			}
+			out.WriteString(L.ToStringMeta(L.Get(i)).String())
+		}
+		out.WriteByte('\n')
+		return 0
 	}
 }
