@@ -103,6 +103,10 @@ local pid = Process.fork(function()
   os.exit((n == 1 and a == 2 and b == 1) and 0 or 1)
 end)
 local _, st = Process.waitpid(pid); print(st:exitstatus())`, "0", false},
+	{"cells carried into a fork", `local n = 0; local function inc() n = n + 1 end; local function get() return n end
+inc(); pcall(error, "x")
+local pid = Process.fork(function() inc(); inc(); os.exit(get() == 3 and 0 or 1) end)
+local _, st = Process.waitpid(pid); print(st:exitstatus(), get())`, "0\t1", false},
 	{"start_trace callback", `local n = 0
 local pid = Process.fork(function()
   Seccomp.new({default = "allow"}, function(r) r:trace("mkdir", 0) end):load()
