@@ -301,6 +301,77 @@ for t in lua tracec strace mt; do
 	printf '%-9s VmHWM %7s  VmRSS %7s\n' "${LABEL[$t]}" "${HWM[$t]}" "${RSS[$t]}"
 done
 
+# ------------------------------------------------------------------ learn
+# `sctrace-lua learn` (every call stops once, the stop recorded in Go)
+# against `strace -f -c` (every call stops twice: entry and exit) on the
+# same command, and against a learner whose per-stop work is a Lua callback
+# (bench/learn.lua), to show what doing it in Go saves. Each run is
+# checked: exit 0, and every tracer saw at least the workload's calls.
+declare -A LT
+lcmd() {        # TOOL CMD
+	case $1 in
+	native)   echo "$2" ;;
+	learn)    echo "$SCTRACE learn -o $tmp/learned.lua -- $2" ;;
+	learnlua) echo "$SCTRACE $PWD/learn.lua $2" ;;
+	stracec)  echo "$STRACE -f -c -o $tmp/strace-c.out $2" ;;
+	esac
+}
+lseen() {       # TOOL: calls the last run reported
+	case $1 in
+	native)   echo 0 ;;
+	learn)    awk '/^sctrace-lua learn: .* calls, / { for (i = 1; i < NF; i++) if ($(i + 1) == "calls,") print $i }' "$tmp/err" ;;
+	learnlua) awk '/^sctrace-lua: [0-9]+ seccomp stops$/ { print $2 }' "$tmp/err" ;;
+	stracec)  awk '$NF == "total" { print $4 }' "$tmp/strace-c.out" ;;
+	esac
+}
+learnbench() {  # KEY CMD MIN_CALLS RUNS
+	local key=$1 cmd=$2 want=$3 runs=$4 t r line tools=(native learn learnlua) t0 t1 rc seen
+	[ -z "${HAVE[strace]:-}" ] || tools+=(stracec)
+	quiet
+	for ((r = 0; r <= runs; r++)); do   # round 0 warms up
+		for t in "${tools[@]}"; do
+			line=$(lcmd "$t" "$cmd")
+			rc=0; t0=$EPOCHREALTIME
+			eval "$line" </dev/null >"$tmp/out" 2>"$tmp/err" || rc=$?
+			t1=$EPOCHREALTIME
+			seen=$(lseen "$t")
+			if [ "$rc" != 0 ] || { [ "$t" != native ] && [ "${seen:-0}" -lt "$want" ]; }; then
+				echo "ABORT: $t saw ${seen:-nothing} calls (at least $want expected), exit status $rc"
+				echo "  command: $line"; sed 's/^/  stderr: /' "$tmp/err" | tail -5
+				exit 1
+			fi
+			[ "$r" = 0 ] && continue
+			LT[$key,$t,$r]=$(( ${t1/./} - ${t0/./} ))
+			echo "learn-$key $t $r ${LT[$key,$t,$r]} calls=$seen" >>"$raw"
+		done
+	done
+	local med=() rat
+	for t in "${tools[@]}"; do
+		med+=("$(for ((r = 1; r <= runs; r++)); do echo "${LT[$key,$t,$r]}"; done | median)")
+	done
+	printf '%-10s' "$key"
+	for m in "${med[@]}"; do printf ' %9.2f' "$(awk -v x="$m" 'BEGIN { print x / 1000 }')"; done
+	[ -n "${HAVE[strace]:-}" ] || printf ' %9s' -
+	for pair in "learn stracec" "learnlua stracec" "learn learnlua"; do
+		set -- $pair
+		[ -n "${LT[$key,$2,1]:-}" ] || { printf ' %9s' -; continue; }
+		rat=$(for ((r = 1; r <= runs; r++)); do awk -v a="${LT[$key,$1,$r]}" -v b="${LT[$key,$2,$r]}" 'BEGIN { print a / b }'; done | median)
+		LRAT[$key,$1,$2]=$rat
+		printf ' %9.3f' "$rat"
+	done
+	echo
+}
+declare -A LRAT
+LEARN_N=200000 LEARN_RUNS=$RUNS
+[ "${QUICK:-0}" = 1 ] && LEARN_N=2000
+echo
+echo "== learn: wall time, median of $LEARN_RUNS rounds (ms); learn = sctrace-lua learn (Go recorder),"
+echo "   learn-lua = bench/learn.lua (Lua callback), strace-c = strace -f -c; ratios are medians of per-round ratios"
+printf '%-10s %9s %9s %9s %9s | %9s %9s %9s\n' workload native learn learn-lua strace-c learn/sc lualrn/sc learn/lua
+learnbench all "$W loop $LEARN_N" "$LEARN_N" "$LEARN_RUNS"
+learnbench shell "sh -c 'for i in 1 2 3 4 5 6 7 8; do ls -la / | wc -l; done'" 200 "$LEARN_RUNS"
+learnbench gcc "gcc -c -o $tmp/w.o workload.c" 200 "$LEARN_RUNS"
+
 # ------------------------------------------------------------------ derived
 calc() { awk "BEGIN { x = $1; printf \"$2\", x }" 2>/dev/null || echo -; }
 x() { echo "${EXTRA[$1,$2]:-nan}"; }
@@ -362,6 +433,9 @@ for sfx in "" .pin; do
 	fi
 	target "start-up over native, ms$p" "${PER[start$sfx,lua]:-nan}" "<=10" le ms
 	[ -z "${HAVE[tracec]:-}" ] || target "  (trace -c: start-up over native, ms$p)" "${PER[start$sfx,tracec]:-nan}" "<=10" le ms
+done
+for k in all shell gcc; do
+	[ -z "${LRAT[$k,learn,stracec]:-}" ] || target "learn/strace -f -c wall, $k" "$(fmt "${LRAT[$k,learn,stracec]}" %.3f)" "<=1.0" le
 done
 target "tracer VmHWM, $HOLD_P tracees, MB" "$(calc "${HWM[lua]} / 1024" %.1f)" "<=40" le MB
 # ------------------------------------------------------------------ emulation

@@ -93,13 +93,24 @@ var benchCallbacks = []struct{ name, src string }{
 	{"args=4/call.nr", `return function(nr, pid, ud, call) n = n + call.nr end`},
 	{"args=4/call.args", `return function(nr, pid, ud, call) n = n + call.args[1] end`},
 	{"args=3/errno", `return function(nr, pid, ud) n = n + 1; return {"errno", "EPERM"} end`},
+	// the usual script: a local counter the callback captures (a cell
+	// under bindings/lua51), and a swap
+	{"args=3/upvalue", `local c = 0; stops = function() return c end; return function(nr, pid, ud) c = c + 1 end`},
+	{"args=3/upvalue-swap", `local c, a, b = 0, 1, 2; stops = function() return c end; return function(nr, pid, ud) c = c + 1; a, b = b, a end`},
 }
 
+// loadCallback compiles src as scripts are compiled (r.chunks) and
+// returns the function it returns.
 func loadCallback(b *testing.B, r *Runtime, src string) *lua.LFunction {
 	if err := r.L.DoString("n = 0"); err != nil {
 		b.Fatal(err)
 	}
-	if err := r.L.DoString(src); err != nil {
+	chunk, err := r.chunks.Load(r.L, []byte(src), "callback")
+	if err != nil {
+		b.Fatal(err)
+	}
+	r.L.Push(chunk)
+	if err := r.L.PCall(0, 1, nil); err != nil {
 		b.Fatal(err)
 	}
 	fn := r.L.Get(-1).(*lua.LFunction)
@@ -144,6 +155,8 @@ func BenchmarkLuaTrace(b *testing.B) {
 	callbacks := []struct{ name, src string }{
 		{"args=3", `return function(nr, pid, ud) if n == 0 then bench_start() end n = n + 1 end`},
 		{"args=4", `return function(nr, pid, ud, call) if n == 0 then bench_start() end n = n + 1 end`},
+		{"args=3/upvalue", `local c = 0; stops = function() return c end
+			return function(nr, pid, ud) if c == 0 then bench_start() end c = c + 1 end`},
 	}
 	for _, pinned := range []bool{false, true} {
 		for _, c := range callbacks {
@@ -188,7 +201,8 @@ func luaTrace(b *testing.B, callback string, pinned bool) {
 		end)
 		local st = Seccomp.start_trace(pid, callback)
 		assert(st:success(), tostring(st))
-		assert(n == %d, "stops: " .. n)
+		local stops = stops and stops() or n
+		assert(stops == %d, "stops: " .. stops)
 	`, exe, b.N+1)
 	b.ReportAllocs()
 	if err := r.DoString(script, "bench"); err != nil {

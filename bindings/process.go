@@ -44,7 +44,7 @@ func (r *Runtime) snapOptions() forksnap.Options {
 	return forksnap.Options{
 		Chunks:   r.chunks,
 		Builtins: r.builtins,
-		Decoders: map[string]forksnap.Decoder{contextType: decodeContext, rulesetType: decodeRuleset},
+		Decoders: map[string]forksnap.Decoder{contextType: decodeContext, rulesetType: decodeRuleset, profileType: decodeProfile},
 	}
 }
 

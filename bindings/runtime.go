@@ -12,6 +12,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/sctrace-lua/sctrace-lua/bindings/forksnap"
+	"github.com/sctrace-lua/sctrace-lua/bindings/lua51"
 	"github.com/sctrace-lua/sctrace-lua/engine"
 	"github.com/sctrace-lua/sctrace-lua/engine/landlock"
 )
@@ -109,6 +110,7 @@ func (r *Runtime) open() {
 	r.registerCall()
 	r.registerRuleset()
 	seccomp := r.seccompModule()
+	r.registerProfile(seccomp)
 	process := r.processModule()
 	L.SetGlobal("Seccomp", seccomp)
 	L.SetGlobal("Process", process)
@@ -126,6 +128,7 @@ func (r *Runtime) open() {
 	if ostab, ok := L.GetGlobal("os").(*lua.LTable); ok {
 		ostab.RawSetString("exit", L.NewFunction(r.osExit))
 	}
+	lua51.Open(L)
 	r.chunks.Install(L)
 	r.setupRequire()
 	r.builtins = forksnap.IndexBuiltins(L)
@@ -199,10 +202,11 @@ func (r *Runtime) call(fn *lua.LFunction, args ...lua.LValue) error {
 
 func lineCount(src []byte) int { return bytes.Count(bytes.TrimRight(src, "\n"), []byte{'\n'}) + 1 }
 
-// skipShebang blanks a leading #! line but keeps the newline, so line
-// numbers in errors stay right.
+// skipShebang blanks a leading line that starts with # (a #! line, as
+// Lua 5.1's loadfile skips any) but keeps the newline, so line numbers in
+// errors stay right.
 func skipShebang(src []byte) []byte {
-	if len(src) < 2 || src[0] != '#' || src[1] != '!' {
+	if len(src) < 1 || src[0] != '#' {
 		return src
 	}
 	i := 0

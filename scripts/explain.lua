@@ -53,6 +53,8 @@ local function is_script(target)
       if not fn then return false end
       local src = io.open(target):read("*a")
       return src:match("\nreturn%s+[%w_]+%s*$") ~= nil and src:find("on_syscall", 1, true) ~= nil
+        -- a policy table returned whole, as `sctrace-lua learn` writes them
+        or src:match("\nreturn%s*{") ~= nil and src:find("rules%s*=%s*function") ~= nil
     end)()
 end
 
@@ -101,10 +103,15 @@ if not is_script(arg[1]) then
   end
   print("(an access is allowed only where every layer that handles it allows it)")
   print()
-  show("filter for " .. table.concat(arg, " + "), set.context, function(r)
-    if not r.action:match("^trace") then return policy.layers.seccomp end
-    return by_call[r.syscall] or "tracer (observes: no guarantee)"
-  end)
+  local filters = set.filters or {set.context}
+  for i, f in ipairs(filters) do
+    local title = "filter for " .. table.concat(arg, " + ")
+    if #filters > 1 then title = ("%s (%d of %d, stacked: the strictest answer wins)"):format(title, i, #filters) end
+    show(title, f, function(r)
+      if not r.action:match("^trace") then return policy.layers.seccomp end
+      return by_call[r.syscall] or "tracer (observes: no guarantee)"
+    end)
+  end
   os.exit(0)
 end
 
@@ -115,9 +122,7 @@ local methods = getmetatable(probe).__index
 methods.load = function(self) loaded[#loaded + 1] = self return self end
 local EXEC = {}
 local function stub_exec() error(EXEC, 0) end
--- one target per statement: gopher-lua 1.1.2 miscompiles `global, t.f = …`
-exec = stub_exec
-Process.exec = stub_exec
+exec, Process.exec = stub_exec, stub_exec
 local fake = 0
 Process.fork = function(fn)
   local ok, err = pcall(fn)

@@ -10,7 +10,7 @@
 local policy = require "sctrace.policy"
 
 local usage = [[
-usage: sctrace-lua run -p POLICY[:KEY=VALUE,...] [-p POLICY...] [-o FILE] -- CMD [ARGS...]
+usage: sctrace-lua run [-p POLICY[:KEY=VALUE,...]...] [--profile FILE] [--audit] [-o FILE] [--json] -- CMD [ARGS...]
 
 Runs CMD under one or more policies. Their rules merge into one seccomp
 filter; each traced syscall reaches the policies that asked for it, in
@@ -19,6 +19,19 @@ order, and the first decision other than "allow" wins.
   -p POLICY   a policy file (path) or name: ]] .. table.concat(policy.shipped, ", ") .. [[
 
   -o FILE     write the policies' log lines to FILE instead of stderr
+              (FILE.jsonl: as JSON events, as with --json)
+  --json      log as JSON Lines: one object per decision, audit report and
+              log line (time, pid, tid, syscall, args, decision, policy,
+              rule, layer)
+  --profile FILE|docker-default
+              enforce an OCI/Docker seccomp profile as docker run would
+              (includes/excludes for this machine and docker's default
+              capabilities); docker-default is moby's default profile
+  --audit     with --profile: refuse nothing; report each call the profile
+              would refuse, once per syscall and argument pattern
+  --cap-add CAP, --cap-drop CAP
+              change the capability set includes/excludes are evaluated for
+              (as docker run --cap-add/--cap-drop; ALL for every one)
   --sandbox   run the policies (files) in a sandbox: no io, os.execute,
               os.remove, Process.fork, exec or debug; loadfile, dofile and
               require only inside the policy's directory
@@ -33,6 +46,8 @@ local function die(msg)
 end
 
 local specs, outfile, cmd, sandbox, best_effort = {}, nil, nil, false, false
+-- run --profile/--audit/--json (sctrace.profile)
+local popt = {profile = nil, audit = false, json = false, cap_add = {}, cap_drop = {}}
 local i = 1
 while i <= #arg do
   local a = arg[i]
@@ -47,6 +62,19 @@ while i <= #arg do
     sandbox = true
   elseif a == "--best-effort" then
     best_effort = true
+  elseif a == "--profile" or a == "--cap-add" or a == "--cap-drop" then
+    if not arg[i + 1] or arg[i + 1] == "--" then die(a .. " needs an argument") end
+    if a == "--profile" then
+      if popt.profile then die("--profile given twice (a container has one profile)") end
+      popt.profile = arg[i + 1]
+    else
+      table.insert(popt[a:sub(3):gsub("-", "_")], arg[i + 1])
+    end
+    i = i + 1
+  elseif a == "--audit" then
+    popt.audit = true
+  elseif a == "--json" then
+    popt.json = true
   elseif a:match("^%-p.") then
     specs[#specs + 1] = a:sub(3)
   elseif a == "--" then
@@ -60,11 +88,25 @@ while i <= #arg do
   end
   i = i + 1
 end
-if #specs == 0 then die("no policy given (-p POLICY; see sctrace-lua run --help)") end
+if #specs == 0 and not popt.profile then die("no policy given (-p POLICY or --profile FILE; see sctrace-lua run --help)") end
+if not popt.profile and (popt.audit or #popt.cap_add > 0 or #popt.cap_drop > 0) then
+  die((popt.audit and "--audit" or "--cap-add/--cap-drop") .. " needs --profile FILE")
+end
+if outfile and outfile:match("%.jsonl$") then popt.json = true end
 if not cmd or #cmd == 0 then die("no command given (sctrace-lua run -p POLICY -- CMD [ARGS...])") end
 
+local prof, events
+if popt.profile then
+  local err
+  prof, err = Seccomp.profile(popt.profile, {audit = popt.audit, cap_add = popt.cap_add, cap_drop = popt.cap_drop})
+  if not prof then die(tostring(err)) end
+end
 local out = io.stderr
-if outfile then
+if popt.json then
+  local err
+  events, err = Seccomp.events(outfile)
+  if not events then die("cannot open " .. tostring(outfile) .. ": " .. tostring(err)) end
+elseif outfile then
   local f, err = io.open(outfile, "w")
   if not f then die("cannot open " .. outfile .. ": " .. tostring(err)) end
   out = f
@@ -90,22 +132,31 @@ else
 end
 if not ok then die(tostring(set)) end
 for _, line in ipairs(set.dropped) do io.stderr:write("sctrace-lua run: --best-effort: ", line, "\n") end
+local ok2, runner = pcall(require("sctrace.profile").runner, {set = set, profile = prof, events = events, log = log})
+if not ok2 then die(tostring(runner)) end
+for _, p in ipairs(policies) do p.opts.log = runner.log_for(p.name) end
 
-local load = set.load   -- Landlock layers, then the seccomp filter
+-- in the fork block: the Landlock layers, then every seccomp filter in
+-- order (the policies' context with its guards, stacked policy filters,
+-- the profile)
+local layers, filters = set.landlock, runner.filters
 local pid = Process.fork(function()
-  load()
+  for _, rs in ipairs(layers) do rs:load() end
+  for _, f in ipairs(filters) do f:load() end
   local _, err = pcall(exec, cmd)   -- the argv table: any size
   io.stderr:write("sctrace-lua run: ", (tostring(err):gsub("^[^\n]-:%d+: ", "")), "\n")
   os.exit(127)
 end)
-local topts = {on_exit = set.on_process_exit}
+local topts = {on_exit = runner.on_process_exit}
 if sandbox then topts.timeout = policy.sandbox_callback_seconds end
-local traced, status = pcall(Seccomp.start_trace, pid, set.on_syscall, topts)
+local traced, status = pcall(Seccomp.start_trace, pid, runner.on_syscall, topts)
 if not traced then
   -- a policy's error: its own file and line lead the message
   io.stderr:write("sctrace-lua run: ", (tostring(status):gsub("^[^\n]-:%d+: start_trace: ", "")), "\n")
+  if events then events:close() end
   os.exit(1)
 end
-set.on_exit(status)
+runner.on_exit(status)
+if events then events:close() end
 if out ~= io.stderr then out:close() end
 os.exit(status:to_i())

@@ -9,6 +9,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
+
+	"github.com/sctrace-lua/sctrace-lua/bindings/lua51"
 )
 
 // Chunks records every chunk this interpreter compiled, so that any Lua
@@ -127,8 +129,10 @@ func (c *Chunks) locate(p *lua.FunctionProto) (protoLoc, bool) {
 	return loc, ok
 }
 
-// compile parses and compiles src. The child feeds it bytes from a pipe, so
-// any panic escaping gopher-lua's parser or compiler becomes an error.
+// compile parses and compiles src, with lua51's rewrite in between so the
+// code means what Lua 5.1 says (every chunk of the program, in parent and
+// child, is compiled here). The child feeds it bytes from a pipe, so any
+// panic escaping gopher-lua's parser or compiler becomes an error.
 func compile(src []byte, name string) (proto *lua.FunctionProto, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -139,7 +143,7 @@ func compile(src []byte, name string) (proto *lua.FunctionProto, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return lua.Compile(stmts, name)
+	return lua.Compile(lua51.Rewrite(stmts), name)
 }
 
 // protoAt walks a recorded path; every index is checked because in the

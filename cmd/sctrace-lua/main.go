@@ -27,8 +27,10 @@ func init() {
 const usage = `usage: sctrace-lua [options] SCRIPT [ARGS...]
        sctrace-lua [options] -e CODE [SCRIPT [ARGS...]]
        sctrace-lua run -p POLICY [-p POLICY...] [-o FILE] -- CMD [ARGS...]
+       sctrace-lua run --profile FILE|docker-default [--audit] [-p POLICY...] -- CMD [ARGS...]
        sctrace-lua trace [strace-like options] -- CMD [ARGS...]
        sctrace-lua explain SCRIPT_OR_POLICY
+       sctrace-lua learn [-o POLICY.lua] [--oci PROFILE.json] [--merge FILE] -- CMD [ARGS...]
 
 Runs a Lua script with the Seccomp, Process and exec APIs: build a seccomp
 policy in a Process.fork block, exec a program under it, and handle each
@@ -82,7 +84,7 @@ type options struct {
 var errUsage = errors.New("usage")
 
 // subcommands are shipped scripts run with the remaining arguments.
-var subcommands = map[string]string{"run": "run.lua", "trace": "trace.lua", "explain": "explain.lua"}
+var subcommands = map[string]string{"run": "run.lua", "trace": "trace.lua", "explain": "explain.lua", "learn": "learn.lua"}
 
 // parseArgs reads the options before SCRIPT (or a subcommand); everything
 // after it belongs to the script.

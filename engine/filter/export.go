@@ -76,7 +76,19 @@ func (s Spec) PFC() (string, error) {
 // (8 bytes each, native byte order), ready for SECCOMP_SET_MODE_FILTER in
 // the child.
 func (s Spec) BPF() ([]byte, error) {
-	b, err := s.export("seccomp-bpf", (*seccomp.ScmpFilter).ExportBPF)
+	f, err := s.build()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Release()
+	return ExportBPF(f)
+}
+
+// ExportBPF compiles a libseccomp context built elsewhere (engine/profile
+// builds multi-architecture filters from OCI profiles) into the raw
+// program, with the same checks as Spec.BPF. f stays owned by the caller.
+func ExportBPF(f *seccomp.ScmpFilter) ([]byte, error) {
+	b, err := exportFilter(f, "seccomp-bpf", (*seccomp.ScmpFilter).ExportBPF)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +103,13 @@ func (s Spec) BPF() ([]byte, error) {
 	return b, nil
 }
 
+// ExportPFC is libseccomp's pseudo filter code for a context built
+// elsewhere; f stays owned by the caller.
+func ExportPFC(f *seccomp.ScmpFilter) (string, error) {
+	b, err := exportFilter(f, "seccomp-pfc", (*seccomp.ScmpFilter).ExportPFC)
+	return string(b), err
+}
+
 // export goes through a memfd because libseccomp 2.5 can only write to a
 // file descriptor (seccomp_export_bpf_mem is 2.6+), and a memfd needs no
 // writable directory and leaves nothing behind.
@@ -100,6 +119,10 @@ func (s Spec) export(name string, write func(*seccomp.ScmpFilter, *os.File) erro
 		return nil, err
 	}
 	defer f.Release()
+	return exportFilter(f, name, write)
+}
+
+func exportFilter(f *seccomp.ScmpFilter, name string, write func(*seccomp.ScmpFilter, *os.File) error) ([]byte, error) {
 	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("%w: memfd_create: %w", ErrExport, err)

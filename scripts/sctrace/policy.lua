@@ -234,6 +234,9 @@ local function check_shape(name, mod)
       fail(("policy %s: field '%s' must be a function (got %s)"):format(name, f, type(mod[f])))
     end
   end
+  if mod.default ~= nil and type(mod.default) ~= "string" and type(mod.default) ~= "table" then
+    fail(("policy %s: field 'default' must be an action like {\"errno\", \"EPERM\"} (got %s)"):format(name, type(mod.default)))
+  end
   if mod.options ~= nil and type(mod.options) ~= "table" then
     fail(("policy %s: field 'options' must be a table of defaults (got %s)"):format(name, type(mod.options)))
   end
@@ -326,11 +329,16 @@ local function is_root() return Process.euid and Process.euid() == 0 end
 
 -- M.compose(policies [, {best_effort = bool}]) → set
 --   set.context      one Seccomp context (guards included)
+--   set.filters      the seccomp filters to load, in order: set.context,
+--                    then one per policy with a `default` action other than
+--                    "allow" (an allow-list, as `sctrace-lua learn` writes),
+--                    in -p order; the kernel applies the strictest answer
 --   set.landlock     the Landlock layers, in order: load each in the fork
 --                    block (set.load() does both)
 --   set.guarantees   {{policy=, what=, by=, calls=}…}
 --   set.dropped      lines saying what --best-effort dropped (empty if none)
---   set.on_syscall(nr, pid, ud, call), set.on_exit(status), set.on_process_exit(pid, status)
+--   set.on_syscall(nr, pid, ud, call) → decision, name of the policy that made it
+--   set.on_exit(status), set.on_process_exit(pid, status)
 -- Rules merge into one context. Stops are routed by syscall number, never
 -- by user data (a tracee's own filter can forge that): every policy that
 -- traces a syscall sees each stop of it, in order, whatever made it stop.
@@ -340,6 +348,7 @@ local function is_root() return Process.euid and Process.euid() == 0 end
 function M.compose(policies, copts)
   copts = copts or {}
   local ctx = Seccomp.new({default = "allow"})
+  local filters = {ctx}
   local owners = {}   -- syscall nr → names of policies with rules on it
   local routes = {}   -- syscall nr → list of policies
   local ud_of = {}    -- syscall nr → ud
@@ -352,7 +361,8 @@ function M.compose(policies, copts)
   end
 
   local function add(p, method, nr, ...)
-    local ok, err = pcall(ctx[method], ctx, ...)
+    local target = p.filter or ctx
+    local ok, err = pcall(target[method], target, ...)
     if not ok then
       local others = {}
       for _, n in ipairs(owners[nr] or {}) do if n ~= p.name then others[#others + 1] = n end end
@@ -365,6 +375,13 @@ function M.compose(policies, copts)
   end
 
   for _, p in ipairs(policies) do
+    local def = p.module.default
+    if def ~= nil and def ~= "allow" then
+      local ok, own = pcall(Seccomp.new, {default = def})
+      if not ok then fail(("policy %s: field 'default': %s"):format(p.name, bare(own))) end
+      p.filter = own
+      filters[#filters + 1] = own
+    end
     -- The rule object records what the policy asks for; a scratch context
     -- checks each call so a mistake points at the policy's own line.
     local scratch = Seccomp.new({default = "allow"})
@@ -418,7 +435,7 @@ function M.compose(policies, copts)
     p.module.rules(rule, p.opts)
   end
 
-  local set = {context = ctx, routes = routes, policies = policies, landlock = {}, guarantees = {}, dropped = {}}
+  local set = {context = ctx, filters = filters, routes = routes, policies = policies, landlock = {}, guarantees = {}, dropped = {}}
   local tracer_side = false
   local function drop(line) set.dropped[#set.dropped + 1] = line end
 
@@ -478,7 +495,7 @@ function M.compose(policies, copts)
   local layers = set.landlock
   function set.load()
     for _, rs in ipairs(layers) do rs:load() end
-    ctx:load()
+    for _, f in ipairs(filters) do f:load() end
   end
   -- "emulate" is an allow that the tracer carries out itself: the
   -- policies after it still see the call, and the first refusal wins.
@@ -488,13 +505,13 @@ function M.compose(policies, copts)
       if p.module.on_syscall then
         local d = p.module.on_syscall(call, p.opts)
         if d == "emulate" then
-          emulate = d
+          emulate = emulate or p.name
         elseif d ~= nil and d ~= "allow" then
-          return d
+          return d, p.name
         end
       end
     end
-    return emulate
+    if emulate then return "emulate", emulate end
   end
   function set.on_process_exit(pid, status)
     for _, p in ipairs(policies) do
