@@ -291,6 +291,12 @@ func TestUnspec(t *testing.T) {
 			"v6_sendto_unspec":         "base",
 			"v6_sendto_mapped_denied":  e(unix.EACCES),
 			"tcp_fastopen_denied":      e(unix.EACCES),
+			"listen_unbound":           e(unix.EACCES),
+			"listen_bound_allowed":     "0 0",
+			"socket_packet":            e(unix.EAFNOSUPPORT),
+			"socket_raw":               e(unix.EACCES),
+			"socket_sctp":              e(unix.EPROTONOSUPPORT),
+			"setsockopt_ip_options":    e(unix.EACCES),
 		})
 		c.nothingDenied(t)
 		if _, _, d := c.arrived(0); d != 1 {

@@ -99,6 +99,24 @@ static void mode_unspec(void) {
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	report("tcp_fastopen_denied", sendto(s, "tfo", 3, MSG_FASTOPEN, (void *)&i2, sizeof i2));
 	close(s);
+	// listen on an unbound socket would listen on every address
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	report("listen_unbound", listen(s, 1));
+	close(s);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in l1 = sin_of("127.0.0.1", AF_INET);
+	l1.sin_port = 0;
+	bind(s, (void *)&l1, sizeof l1);
+	report("listen_bound_allowed", listen(s, 1));
+	close(s);
+	// sockets the tracer could not follow, and source routes
+	report("socket_packet", socket(AF_PACKET, SOCK_DGRAM, 0));
+	report("socket_raw", socket(AF_INET, SOCK_RAW, IPPROTO_UDP));
+	report("socket_sctp", socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP));
+	s = udp(AF_INET);
+	unsigned char lsrr[8] = {1, 131, 7, 4, 127, 0, 0, 2};
+	report("setsockopt_ip_options", setsockopt(s, IPPROTO_IP, IP_OPTIONS, lsrr, sizeof lsrr));
+	close(s);
 }
 
 // ---- multi ----
