@@ -71,41 +71,30 @@ static void hot(long n)
 		syscall(SYS_getppid);
 }
 
-static int mode_mixed(long n, long k)
+/* One sendto(2) of one byte to 127.0.0.1:9 on the unconnected socket. */
+static int send_once(void)
+{
+	return sendto(udp, "x", 1, 0, (struct sockaddr *)&peer, sizeof peer) != 1;
+}
+
+/* k blocks; block c has n/k getppid (the first n%k get one more), then
+ * one call of op (connect_once or send_once) */
+static int mode_mixed(long n, long k, int (*op)(void), const char *what)
 {
 	long bad = 0, i, c;
 
 	open_udp();
-	/* k blocks; block c has n/k getppid (the first n%k get one more),
-	 * then one connect */
 	for (c = 0; c < k; c++) {
 		long len = n / k + (c < n % k);
 
 		for (i = 0; i < len; i++)
 			syscall(SYS_getppid);
-		bad += connect_once();
+		bad += op();
 	}
 	if (k <= 0)
 		hot(n);
 	if (bad)
-		fprintf(stderr, "workload: %ld connects failed\n", bad);
-	return bad != 0;
-}
-
-static int mode_sends(long n, long k)
-{
-	long bad = 0, i, c;
-
-	open_udp();
-	for (c = 0; c < k; c++) {
-		long len = n / k + (c < n % k);
-
-		for (i = 0; i < len; i++)
-			syscall(SYS_getppid);
-		bad += sendto(udp, "x", 1, 0, (struct sockaddr *)&peer, sizeof peer) != 1;
-	}
-	if (bad)
-		fprintf(stderr, "workload: %ld sends failed\n", bad);
+		fprintf(stderr, "workload: %ld %s failed\n", bad, what);
 	return bad != 0;
 }
 
@@ -216,13 +205,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "mixed") && argc >= 4)
-		return mode_mixed(a, b);
+		return mode_mixed(a, b, connect_once, "connects");
 	if (!strcmp(argv[1], "forker") && argc >= 4)
 		return mode_forker(a, b, c);
 	if (!strcmp(argv[1], "hold"))
 		return mode_hold(a);
 	if (!strcmp(argv[1], "sends") && argc >= 4)
-		return mode_sends(a, b);
+		return mode_mixed(a, b, send_once, "sends");
 	if (!strcmp(argv[1], "tcp"))
 		return mode_tcp(a);
 	if (!strcmp(argv[1], "open") && argc >= 4) {

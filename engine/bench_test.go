@@ -77,16 +77,22 @@ func benchExecHelper() int {
 }
 
 // getppidFilter traces getppid with user data 0 and allows everything else.
-func getppidFilter(b *testing.B) []byte {
+func getppidFilter(b *testing.B) []byte { return traceFilter(b, "getppid") }
+
+// traceFilter traces the named syscalls with user data 0 and allows
+// everything else.
+func traceFilter(b *testing.B, names ...string) []byte {
 	b.Helper()
-	nr, err := filter.SyscallNumber("getppid")
-	if err != nil {
-		b.Fatal(err)
-	}
 	trace, _ := filter.TraceAction(0)
 	spec := filter.Spec{Default: filter.ActionAllow}
-	if err := spec.Add(filter.Rule{Action: trace, Syscall: nr}); err != nil {
-		b.Fatal(err)
+	for _, name := range names {
+		nr, err := filter.SyscallNumber(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := spec.Add(filter.Rule{Action: trace, Syscall: nr}); err != nil {
+			b.Fatal(err)
+		}
 	}
 	bpf, err := spec.BPF()
 	if err != nil {

@@ -26,7 +26,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sctrace-lua/sctrace-lua/engine"
-	"github.com/sctrace-lua/sctrace-lua/engine/filter"
 )
 
 // benchSockEnv makes this test binary run sockWorkload: "KIND:N".
@@ -84,25 +83,6 @@ func sockWorkload(v string) int {
 	return 0
 }
 
-func sockFilter(b *testing.B) []byte {
-	spec := filter.Spec{Default: filter.ActionAllow}
-	trace, _ := filter.TraceAction(0)
-	for _, name := range []string{"connect", "sendto"} {
-		nr, err := filter.SyscallNumber(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := spec.Add(filter.Rule{Action: trace, Syscall: nr}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	bpf, err := spec.BPF()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return bpf
-}
-
 // sockLoop traces the workload kind with b.N calls through h.
 func sockLoop(b *testing.B, kind string, h func(*engine.Stop) (engine.Decision, error)) {
 	runtime.LockOSThread()
@@ -114,7 +94,7 @@ func sockLoop(b *testing.B, kind string, h func(*engine.Stop) (engine.Decision, 
 	payload, _ := json.Marshal(benchPayload{
 		Argv: []string{exe},
 		Env:  append(os.Environ(), benchSockEnv+"="+kind+":"+strconv.Itoa(b.N)),
-		BPF:  sockFilter(b),
+		BPF:  traceFilter(b, "connect", "sendto"),
 	})
 	s := engine.NewSession()
 	defer s.Close()

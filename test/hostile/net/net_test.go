@@ -264,19 +264,27 @@ func check(t *testing.T, got, base map[string]string, want map[string]string) {
 	}
 }
 
+// attack runs mode alone, where it must get datagrams to 127.0.0.2 (else
+// the attack is void), then under the policy; the counter holds what the
+// traced run delivered.
+func attack(t *testing.T, u hostiletest.User, mode string) (c *counter, b, r hostiletest.Result) {
+	t.Helper()
+	c = listen(t)
+	p := strconv.Itoa(c.port)
+	b = baseline(t, u, mode, p)
+	c.settle()
+	if _, _, d := c.arrived(1); d == 0 {
+		t.Fatalf("baseline: nothing reached 127.0.0.2 without the policy (the attack is void):\n%s", b.Stdout)
+	}
+	c.reset()
+	return c, b, traced(t, u, mode, p)
+}
+
 // AF_UNSPEC and cross-family sockaddrs: read as the kernel reads them for
 // the socket's actual family.
 func TestUnspec(t *testing.T) {
 	users(t, func(t *testing.T, u hostiletest.User) {
-		c := listen(t)
-		p := strconv.Itoa(c.port)
-		b := baseline(t, u, "unspec", p)
-		c.settle()
-		if _, _, d := c.arrived(1); d == 0 {
-			t.Fatalf("baseline: the AF_UNSPEC sendto did not reach 127.0.0.2 without the policy (the attack is void):\n%s", b.Stdout)
-		}
-		c.reset()
-		r := traced(t, u, "unspec", p)
+		c, b, r := attack(t, u, "unspec")
 		check(t, cases(r.Stdout), cases(b.Stdout), map[string]string{
 			"sendto_unspec_denied":     e(unix.EACCES),
 			"sendto_inet_allowed":      "5 0",
@@ -308,15 +316,7 @@ func TestUnspec(t *testing.T) {
 // sendmsg and sendmmsg: every message's address is checked.
 func TestMultiMessage(t *testing.T) {
 	users(t, func(t *testing.T, u hostiletest.User) {
-		c := listen(t)
-		p := strconv.Itoa(c.port)
-		b := baseline(t, u, "multi", p)
-		c.settle()
-		if _, _, d := c.arrived(1); d == 0 {
-			t.Fatalf("baseline: nothing reached 127.0.0.2 without the policy:\n%s", b.Stdout)
-		}
-		c.reset()
-		r := traced(t, u, "multi", p)
+		c, b, r := attack(t, u, "multi")
 		check(t, cases(r.Stdout), cases(b.Stdout), map[string]string{
 			"sendmmsg_all_allowed":   "3 0",
 			"sendmmsg_second_denied": e(unix.EACCES),
