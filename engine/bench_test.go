@@ -145,11 +145,19 @@ func traceLoop(b *testing.B, tracerCPU, traceeCPU int, h func(*engine.Stop) (eng
 	}
 	pinThread(b, tracerCPU)
 
+	if n := timeStops(b, s, c.Pid, h); n != b.N+1 {
+		b.Fatalf("%d seccomp stops, want %d", n, b.N+1)
+	}
+}
+
+// timeStops traces pid with h, timing from its first stop (the child's
+// start-up is not a stop), checks it exits 0 and returns the stops seen.
+func timeStops(b *testing.B, s *engine.Session, pid int, h func(*engine.Stop) (engine.Decision, error)) int {
 	n := 0
 	b.ReportAllocs()
-	st, err := s.Trace(c.Pid, engine.Hooks{Seccomp: func(st *engine.Stop) (engine.Decision, error) {
+	st, err := s.Trace(pid, engine.Hooks{Seccomp: func(st *engine.Stop) (engine.Decision, error) {
 		if n == 0 {
-			b.ResetTimer() // the child's start-up is not a stop
+			b.ResetTimer()
 		}
 		n++
 		return h(st)
@@ -161,9 +169,7 @@ func traceLoop(b *testing.B, tracerCPU, traceeCPU int, h func(*engine.Stop) (eng
 	if !st.Exited() || st.ExitStatus() != 0 {
 		b.Fatalf("traced child: %+v", st)
 	}
-	if n != b.N+1 {
-		b.Fatalf("%d seccomp stops, want %d", n, b.N+1)
-	}
+	return n
 }
 
 func allow(*engine.Stop) (engine.Decision, error) { return engine.Decision{}, nil }
