@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -44,8 +45,13 @@ const (
 	controlMax = 1 << 16
 )
 
-// ErrNotEmulable wraps Emulate's refusal to emulate a call at all.
-var ErrNotEmulable = errors.New("cannot be emulated")
+// holdGrace is how long the tracer thread itself makes an emulated call
+// that may block before holding it (emulate.go): a bounded pause for the
+// other tracees, in exchange for no goroutine and no mailbox round trip
+// (a signal and two wake-ups) for a quick call. With GOMAXPROCS=1 the
+// timer that ends it can fire up to the Go runtime's sysmon period (10 ms)
+// late.
+const holdGrace = 300 * time.Microsecond
 
 // Emulate performs the stop's socket call in the tracer and returns the
 // decision that skips the tracee's call with the kernel's result: at once
@@ -74,6 +80,21 @@ func (s *Stop) Emulate() (Decision, error) {
 		ret := j.call()
 		j.flags &^= unix.MSG_DONTWAIT
 		if ret != -int64(unix.EAGAIN) {
+			j.after(ret)
+			j.release()
+			return s.settled(result(ret))
+		}
+	}
+	if j.fs == nil && !j.sndtimeo {
+		// Most blocking calls are quick (a loopback connect): make it
+		// here, interrupted after holdGrace; only a call still blocked
+		// then is held, and made again on its own goroutine, where it
+		// goes on (a connect waits for the same connection; an
+		// interrupted send had sent nothing). Not with SO_SNDTIMEO: the
+		// kernel ends an interrupted call with a timeout (EINTR), and
+		// the call made again would answer EALREADY at the timeout.
+		var w interruptible
+		if ret, timedOut := w.runFor(j.call, holdGrace); !timedOut {
 			j.after(ret)
 			j.release()
 			return s.settled(result(ret))

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -59,36 +57,13 @@ func (t *trace) hold(th *thread, st *Stop, later Deferred) {
 	th.held = h
 	st.closeCopies() // the stop is over; complete reuses it
 	t.workers.Add(1)
-	var state atomic.Int32 // 0 running, 1 handed over here, 2 left to the mailbox
-	result := make(chan Decision, 1)
 	go func() {
 		defer t.workers.Add(-1)
 		d := later.Run(h.abandon)
-		if state.CompareAndSwap(0, 1) {
-			result <- d
-			return
-		}
 		t.mail.post(func() { t.complete(th, h, d) })
 	}()
-	// Most held work is quick (a loopback connect): wait for it a little
-	// here, which spares the round trip through the mailbox; only work that
-	// takes longer than holdGrace is left running while the loop goes on.
-	timer := time.NewTimer(holdGrace)
-	defer timer.Stop()
-	select {
-	case d := <-result:
-		t.complete(th, h, d)
-	case <-timer.C:
-		if !state.CompareAndSwap(0, 2) {
-			t.complete(th, h, <-result) // it finished just now
-		}
-	}
 }
 
-// holdGrace is how long the tracer thread waits for a held call before
-// going on with other tracees: a bounded pause for them, in exchange for no
-// mailbox round trip (a signal and two goroutine wake-ups) for quick work.
-const holdGrace = 300 * time.Microsecond
 
 // abandon gives up th's hold: the thread reported an event, so it is no
 // longer in the stop the hold was for.

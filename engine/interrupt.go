@@ -29,6 +29,7 @@ const (
 	whyNone = iota
 	whySignal
 	whyAbandon
+	whyTimeout
 )
 
 // interruptible runs one blocking syscall that another goroutine may
@@ -70,6 +71,28 @@ func (w *interruptible) run(fn func() int64, tgid, tid int, abandon <-chan struc
 	}
 	close(done)
 	return ret, int(w.why.Load())
+}
+
+// runFor calls fn on the calling (locked) OS thread, interrupted after d:
+// timedOut reports that it was, with EINTR and nothing done that cannot be
+// done again (a connect goes on; a send had sent nothing).
+// Precondition: the OS thread is locked (the tracer thread).
+func (w *interruptible) runFor(fn func() int64, d time.Duration) (ret int64, timedOut bool) {
+	wakeSig()
+	done := make(chan struct{})
+	w.tid.Store(int32(unix.Gettid()))
+	timer := time.AfterFunc(d, func() { w.interrupt(whyTimeout, done) })
+	for {
+		w.state.Store(1)
+		ret = fn()
+		if ret != -int64(unix.EINTR) || w.why.Load() != whyNone {
+			break
+		}
+	}
+	w.state.Store(2)
+	close(done)
+	timer.Stop()
+	return ret, ret == -int64(unix.EINTR) && w.why.Load() == whyTimeout
 }
 
 func (w *interruptible) watch(tgid, tid int, abandon <-chan struct{}, done <-chan struct{}) {
