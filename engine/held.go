@@ -64,7 +64,6 @@ func (t *trace) hold(th *thread, st *Stop, later Deferred) {
 	}()
 }
 
-
 // abandon gives up th's hold: the thread reported an event, so it is no
 // longer in the stop the hold was for.
 func (t *trace) abandon(th *thread) {
