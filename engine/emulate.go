@@ -23,9 +23,9 @@ import (
 // IP socket, connect on a datagram one, and a send on a non-blocking
 // socket or with MSG_DONTWAIT (which the emulated send then passes, so a
 // tracee that clears O_NONBLOCK meanwhile cannot stall the tracer). Any
-// other call is held (held.go): it runs on its own goroutine while the
-// caller stays in its seccomp stop, so a slow connect stalls no other
-// tracee. See README "Emulated calls" for what differs from the tracee
+// other call the tracer thread makes for at most holdGrace, then holds it
+// (held.go): it is made again on its own goroutine while the caller stays
+// in its seccomp stop, so a slow connect stalls no other tracee. See README "Emulated calls" for what differs from the tracee
 // making the call.
 
 // Answers the tracer gives itself rather than the kernel:
