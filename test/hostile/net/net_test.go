@@ -511,3 +511,31 @@ func TestSignalWhileHeld(t *testing.T) {
 		}
 	})
 }
+
+// Unix sockets are left alone: in a multi-threaded program (shared fd
+// table) they are emulated, and behave as without the tracer: a relative
+// path resolves in the program's directory, its umask makes the socket
+// file, SCM_RIGHTS passes a working descriptor, the peer has the program's
+// uid.
+func TestUnixLeftAlone(t *testing.T) {
+	users(t, func(t *testing.T, u hostiletest.User) {
+		s := hostiletest.S()
+		d1, d2 := s.Scratch(t, u), s.Scratch(t, u)
+		b := baseline(t, u, "unix", d1)
+		r := traced(t, u, "unix", d2)
+		for _, want := range []string{"case bind_relative 0 0\n", "mode 700\n", "case connect_relative 0 0\n",
+			"peer_uid_is_mine 1\n", "case sendmsg_rights 1 0\n", "rights via\n"} {
+			if !strings.Contains(b.Stdout, want) {
+				t.Fatalf("baseline lacks %q:\n%s", want, b.Stdout)
+			}
+		}
+		if r.Stdout != b.Stdout {
+			t.Errorf("traced:\n%s\nwithout the tracer:\n%s", r.Stdout, b.Stdout)
+		}
+		for _, f := range []string{"d", "s"} {
+			if _, err := os.Stat(filepath.Join(d2, f)); err != nil {
+				t.Errorf("socket file %s not made in the program's directory: %v", f, err)
+			}
+		}
+	})
+}

@@ -14,6 +14,7 @@
 //                                 another process works; one killed held
 //   netattack nonblock PORT       EINPROGRESS, then the connection completes
 //   netattack signal              signals reach a thread held in connect
+//   netattack unix DIR            unix calls of a multi-threaded program
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -484,6 +486,63 @@ static void mode_signal(void) {
 	close(l2);
 }
 
+// ---- unix: left alone by deny-network, emulated when the fd table is
+// shared (a second thread): relative paths, umask, SCM_RIGHTS, peers ----
+static void *sleeper(void *arg) {
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+static void mode_unix(const char *dir) {
+	pthread_t th;
+	pthread_create(&th, NULL, sleeper, NULL); // shares the fd table
+	if (chdir(dir)) { perror("chdir"); exit(2); }
+	umask(077);
+	struct sockaddr_un d = {.sun_family = AF_UNIX}, st = {.sun_family = AF_UNIX};
+	strcpy(d.sun_path, "d");
+	strcpy(st.sun_path, "s");
+	int rcv = socket(AF_UNIX, SOCK_DGRAM, 0);
+	report("bind_relative", bind(rcv, (void *)&d, sizeof d));
+	struct stat sb;
+	if (stat("d", &sb) == 0)
+		printf("mode %o\n", sb.st_mode & 0777);
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	bind(l, (void *)&st, sizeof st);
+	listen(l, 4);
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	report("connect_relative", connect(c, (void *)&st, sizeof st));
+	int a = accept(l, NULL, NULL);
+	struct ucred cr;
+	socklen_t len = sizeof cr;
+	getsockopt(a, SOL_SOCKET, SO_PEERCRED, &cr, &len);
+	printf("peer_uid_is_mine %d\n", cr.uid == getuid());
+	int p[2];
+	pipe(p);
+	char ctl[CMSG_SPACE(sizeof(int))];
+	memset(ctl, 0, sizeof ctl);
+	struct cmsghdr *cm = (struct cmsghdr *)ctl;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &p[1], sizeof(int));
+	struct iovec iov = {"r", 1};
+	int snd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	struct msghdr m = {.msg_name = &d, .msg_namelen = sizeof d, .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
+	report("sendmsg_rights", sendmsg(snd, &m, 0));
+	char buf[8], rctl[CMSG_SPACE(sizeof(int))];
+	struct iovec riov = {buf, sizeof buf};
+	struct msghdr rm = {.msg_iov = &riov, .msg_iovlen = 1, .msg_control = rctl, .msg_controllen = sizeof rctl};
+	if (recvmsg(rcv, &rm, 0) == 1 && CMSG_FIRSTHDR(&rm)) {
+		int fd;
+		memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&rm)), sizeof fd);
+		write(fd, "via", 3);
+		char got[4] = {0};
+		read(p[0], got, 3);
+		printf("rights %s\n", got);
+	}
+}
+
 int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
@@ -509,6 +568,7 @@ int main(int argc, char **argv) {
 	else if (!strcmp(mode, "short")) mode_short();
 	else if (!strcmp(mode, "slow")) mode_slow();
 	else if (!strcmp(mode, "nonblock")) mode_nonblock();
+	else if (!strcmp(mode, "unix")) mode_unix(argv[2]);
 	else { fprintf(stderr, "unknown mode %s\n", mode); return 2; }
 	return 0;
 }
