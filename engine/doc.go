@@ -17,6 +17,15 @@
 // tracer thread waits, and re-sent every millisecond until the job is
 // taken, since it can land just before wait4 is entered.
 //
+// A handler may answer Hold with a Deferred (held.go): the calling thread
+// stays in its seccomp stop while the Deferred runs on its own goroutine,
+// and its decision is applied through the mailbox. Any event reported for
+// a held thread, and the end of the trace, abandons the hold. Stop.Emulate
+// (emulate.go) is built on it: the tracer performs a socket call on its own
+// copy of the tracee's fd (pidfd_getfd) with the bytes its readers saw, at
+// once when the call cannot block, else bounded on the tracer thread and
+// then held.
+//
 // In a helper child (IsHelper reports true) this package locks the main
 // goroutine's thread in init: the filter is installed and execve is called
 // from that thread, and seize attached only that thread.
