@@ -160,7 +160,7 @@ echo "machine: $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo
 
 # ------------------------------------------------------------------ timing
 quiet() {       # wait (up to QUIET_WAIT s) for a 0.5 s pause with < MAX_BG CPUs busy
-	local i b0 t0 load
+	local i b0 t0 load=0
 	for ((i = 0; i < QUIET_WAIT * 2 && SECONDS < DEADLINE; i++)); do
 		sysbusy; b0=$BUSY_MS t0=${EPOCHREALTIME/./}
 		sleep 0.5
