@@ -454,7 +454,7 @@ for pin in "" "$PIN"; do
 done
 CUR_PIN=
 for sfx in "" .pin; do
-	for k in emconn:"UDP connect" emsend:"UDP sendto" emtcp:"TCP connect (held)"; do
+	for k in emconn:"UDP connect" emsend:"UDP sendto" emtcp:"TCP connect"; do
 		key=${k%%:*}$sfx n=$EM_K
 		[ "${k%%:*}" != emtcp ] || n=$EM_TCP
 		l=$(calc "$(x "$key" lua) / $n" %.2f) i=$(calc "$(x "$key" insp) / $n" %.2f) e=$(calc "$(x "$key" emul) / $n" %.2f)
