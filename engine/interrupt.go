@@ -56,16 +56,7 @@ func (w *interruptible) run(fn func() int64, tgid, tid int, abandon <-chan struc
 	watcher := time.AfterFunc(signalPoll, func() { w.watch(tgid, tid, abandon, done) })
 	defer watcher.Stop()
 	runtime.LockOSThread()
-	w.tid.Store(int32(unix.Gettid()))
-	var ret int64
-	for {
-		w.state.Store(1)
-		ret = fn()
-		if ret != -int64(unix.EINTR) || w.why.Load() != whyNone {
-			break
-		}
-	}
-	w.state.Store(2)
+	ret := w.call(fn)
 	if !w.keep {
 		runtime.UnlockOSThread()
 	}
@@ -80,8 +71,18 @@ func (w *interruptible) run(fn func() int64, tgid, tid int, abandon <-chan struc
 func (w *interruptible) runFor(fn func() int64, d time.Duration) (ret int64, timedOut bool) {
 	wakeSig()
 	done := make(chan struct{})
-	w.tid.Store(int32(unix.Gettid()))
 	timer := time.AfterFunc(d, func() { w.interrupt(whyTimeout, done) })
+	ret = w.call(fn)
+	close(done)
+	timer.Stop()
+	return ret, ret == -int64(unix.EINTR) && w.why.Load() == whyTimeout
+}
+
+// call makes fn on this (locked) OS thread until it returns anything but
+// an EINTR the tracer did not ask for.
+func (w *interruptible) call(fn func() int64) int64 {
+	w.tid.Store(int32(unix.Gettid()))
+	var ret int64
 	for {
 		w.state.Store(1)
 		ret = fn()
@@ -90,9 +91,7 @@ func (w *interruptible) runFor(fn func() int64, d time.Duration) (ret int64, tim
 		}
 	}
 	w.state.Store(2)
-	close(done)
-	timer.Stop()
-	return ret, ret == -int64(unix.EINTR) && w.why.Load() == whyTimeout
+	return ret
 }
 
 func (w *interruptible) watch(tgid, tid int, abandon <-chan struct{}, done <-chan struct{}) {
