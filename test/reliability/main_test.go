@@ -379,132 +379,18 @@ func (p *proc) wait(limit time.Duration) result {
 	return r
 }
 
-// procInfo is what /proc says about one process.
-type procInfo struct {
-	pid, ppid int
-	state     string
-	stat      string
-	marked    bool
-}
+func orphans(busy map[int]bool, kill bool) []string { return testenv.Orphans(busy, kill) }
 
-func readProc(pid int, mark string) (procInfo, bool) {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return procInfo{}, false
-	}
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 || i+4 > len(stat) {
-		return procInfo{}, false
-	}
-	f := strings.Fields(string(stat[i+2:]))
-	if len(f) < 2 {
-		return procInfo{}, false
-	}
-	pi := procInfo{pid: pid, state: f[0], stat: strings.TrimSpace(string(stat))}
-	pi.ppid, _ = strconv.Atoi(f[1])
-	if mark != "" {
-		env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-		pi.marked = bytes.Contains(env, []byte(markEnv+"="+mark+"\x00"))
-	}
-	return pi, true
-}
-
-func allPids() []int {
-	ents, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range ents {
-		if pid, err := strconv.Atoi(e.Name()); err == nil {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
-
-// orphans reaps zombie children of this process (orphans reparented here
-// by PR_SET_CHILD_SUBREAPER once they died: init would reap them) and
-// returns every live process carrying mark or parented here, except the
-// pids in busy (CLIs still running). With kill, those are killed and
-// reaped too.
-func orphans(busy map[int]bool, kill bool) []string {
-	self := os.Getpid()
-	var left []string
-	for _, pid := range allPids() {
-		if busy[pid] {
-			continue
-		}
-		pi, ok := readProc(pid, "")
-		if !ok || pi.ppid != self {
-			continue
-		}
-		if pi.state == "Z" {
-			var ws unix.WaitStatus
-			unix.Wait4(pid, &ws, unix.WNOHANG, nil)
-			continue
-		}
-		left = append(left, pi.stat)
-		if kill {
-			unix.Kill(pid, unix.SIGKILL)
-			var ws unix.WaitStatus
-			unix.Wait4(pid, &ws, 0, nil)
-		}
-	}
-	return left
-}
-
-// leftovers lists processes that carry mark (any state but zombie: their
-// environment is gone then) or that were reparented to this process.
-func leftovers(mark string) []string {
-	var left []string
-	for _, pid := range allPids() {
-		pi, ok := readProc(pid, mark)
-		if ok && pi.marked && pi.state != "Z" {
-			left = append(left, "marked: "+pi.stat)
-		}
-	}
-	for _, s := range orphans(nil, false) {
-		left = append(left, "reparented to the test: "+s)
-	}
-	return left
-}
-
-// assertNoLeftovers fails if, after a grace period for the kernel to
-// finish killing (PTRACE_O_EXITKILL is asynchronous), any process of the
-// run is still there: running, sleeping, stopped (T) or in a tracing stop
-// (t), or a zombie whose parent is such a process. Leftovers are then
-// killed so the next test starts clean.
+// assertNoLeftovers fails if any process of the run is still there after
+// the kernel's grace period (testenv.Mark.AssertNoLeftovers), and kills it.
 func assertNoLeftovers(t *testing.T, mark string) {
 	t.Helper()
-	var left []string
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if left = leftovers(mark); len(left) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			break
-		}
-	}
-	t.Errorf("processes left behind:\n%s", strings.Join(left, "\n"))
-	killMarked(mark)
+	testenv.Mark{Key: markEnv, Value: mark}.AssertNoLeftovers(t)
 }
 
-func killMarked(mark string) {
-	for _, pid := range allPids() {
-		if pi, ok := readProc(pid, mark); ok && pi.marked {
-			unix.Kill(pid, unix.SIGKILL)
-		}
-	}
-	time.Sleep(50 * time.Millisecond)
-	orphans(nil, true)
-}
+func killMarked(mark string) { testenv.Mark{Key: markEnv, Value: mark}.Kill() }
 
-// procState is the state letter of pid, "" when it is gone.
-func procState(pid int) string {
-	pi, ok := readProc(pid, "")
-	if !ok {
-		return ""
-	}
-	return pi.state
-}
+func procState(pid int) string { return testenv.ProcState(pid) }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()

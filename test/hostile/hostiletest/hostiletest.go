@@ -22,7 +22,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -304,112 +303,17 @@ func Tail(s string) string {
 
 // ---- leftovers ----
 
-type procInfo struct {
-	pid, ppid int
-	state     string
-	stat      string
-	marked    bool
-}
-
-func readProc(pid int, mark string) (procInfo, bool) {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return procInfo{}, false
-	}
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 || i+4 > len(stat) {
-		return procInfo{}, false
-	}
-	f := strings.Fields(string(stat[i+2:]))
-	if len(f) < 2 {
-		return procInfo{}, false
-	}
-	pi := procInfo{pid: pid, state: f[0], stat: strings.TrimSpace(string(stat))}
-	pi.ppid, _ = strconv.Atoi(f[1])
-	if mark != "" {
-		env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-		pi.marked = bytes.Contains(env, []byte(markEnv+"="+mark+"\x00"))
-	}
-	return pi, true
-}
-
-func allPids() []int {
-	ents, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range ents {
-		if pid, err := strconv.Atoi(e.Name()); err == nil {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
-
-// orphans reaps zombie children of this process and returns the live ones
-// (processes reparented here); with kill they are killed and reaped.
-func orphans(kill bool) []string {
-	self := os.Getpid()
-	var left []string
-	for _, pid := range allPids() {
-		pi, ok := readProc(pid, "")
-		if !ok || pi.ppid != self {
-			continue
-		}
-		if pi.state == "Z" {
-			var ws unix.WaitStatus
-			unix.Wait4(pid, &ws, unix.WNOHANG, nil)
-			continue
-		}
-		left = append(left, pi.stat)
-		if kill {
-			unix.Kill(pid, unix.SIGKILL)
-			var ws unix.WaitStatus
-			unix.Wait4(pid, &ws, 0, nil)
-		}
-	}
-	return left
-}
-
-func leftovers(mark string) []string {
-	var left []string
-	for _, pid := range allPids() {
-		pi, ok := readProc(pid, mark)
-		if ok && pi.marked && pi.state != "Z" {
-			left = append(left, "marked: "+pi.stat)
-		}
-	}
-	for _, s := range orphans(false) {
-		left = append(left, "reparented to the test: "+s)
-	}
-	return left
-}
+func orphans(kill bool) []string { return testenv.Orphans(nil, kill) }
 
 // AssertNoLeftovers fails the test if a process of the run marked mark is
 // still there after a grace period (PTRACE_O_EXITKILL acts asynchronously),
 // and kills what it finds.
 func AssertNoLeftovers(t testing.TB, mark string) {
 	t.Helper()
-	var left []string
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if left = leftovers(mark); len(left) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			break
-		}
-	}
-	t.Errorf("processes left behind:\n%s", strings.Join(left, "\n"))
-	killMarked(mark)
+	testenv.Mark{Key: markEnv, Value: mark}.AssertNoLeftovers(t)
 }
 
-func killMarked(mark string) {
-	for _, pid := range allPids() {
-		if pi, ok := readProc(pid, mark); ok && pi.marked {
-			unix.Kill(pid, unix.SIGKILL)
-		}
-	}
-	time.Sleep(50 * time.Millisecond)
-	orphans(true)
-}
+func killMarked(mark string) { testenv.Mark{Key: markEnv, Value: mark}.Kill() }
 
 // ---- protected files ----
 

@@ -1,0 +1,34 @@
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// The leftover check must see a marked process that outlived its parent,
+// and Kill must end it.
+func TestMarkFindsAndKillsLeftovers(t *testing.T) {
+	m := Mark{Key: "SCTRACE_LUA_TESTENV_MARK", Value: "leftover-test"}
+	// sh starts a marked sleep in the background and exits: the sleep is
+	// reparented (to init, not to us), found only by its mark.
+	cmd := exec.Command("/bin/sh", "-c", "sleep 30 >/dev/null 2>&1 &")
+	cmd.Env = append(os.Environ(), m.Entry())
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	left := m.Leftovers()
+	if len(left) != 1 || !strings.Contains(left[0], "(sleep)") {
+		t.Fatalf("leftovers = %q, want the one sleep", left)
+	}
+	m.Kill()
+	for _, s := range m.Leftovers() {
+		if !strings.Contains(s, " Z ") {
+			t.Fatalf("still there after Kill: %s", s)
+		}
+	}
+	if got := (Mark{Key: m.Key, Value: "another run"}).Leftovers(); len(got) != 0 {
+		t.Fatalf("another mark's leftovers = %q, want none", got)
+	}
+}
