@@ -372,6 +372,72 @@ learnbench all "$W loop $LEARN_N" "$LEARN_N" "$LEARN_RUNS"
 learnbench shell "sh -c 'for i in 1 2 3 4 5 6 7 8; do ls -la / | wc -l; done'" 200 "$LEARN_RUNS"
 learnbench gcc "gcc -c -o $tmp/w.o workload.c" 200 "$LEARN_RUNS"
 
+# ------------------------------------------------------------------ trace
+# `sctrace-lua trace` against strace on the same work (issue 11): a full
+# trace of find to a file (every call decoded), one syscall selected (strace
+# with --seccomp-bpf, so both stop only there), -c, and start-up. A B A B
+# rounds; each run is checked: exit 0 and a trace with the expected calls.
+declare -A ST STRAT
+FIND_DIR=${FIND_DIR:-/usr/share} TRACE_RUNS=${TRACE_RUNS:-5}
+[ "${QUICK:-0}" = 1 ] && FIND_DIR=/usr/share/doc TRACE_RUNS=1
+FIND="find $FIND_DIR -name '*.txt'"
+tcmd() {        # KEY TOOL: the command line
+	case $1,$2 in
+	full,trace)    echo "$SCTRACE trace -o $tmp/t.out -- $FIND" ;;
+	full,strace)   echo "$STRACE -f -o $tmp/t.out $FIND" ;;
+	openat,trace)  echo "$SCTRACE trace -e trace=openat -o $tmp/t.out -- $FIND" ;;
+	openat,strace) echo "$STRACE -f --seccomp-bpf -e trace=openat -o $tmp/t.out $FIND" ;;
+	count,trace)   echo "$SCTRACE trace -c -o $tmp/t.out -- $FIND" ;;
+	count,strace)  echo "$STRACE -f -c -o $tmp/t.out $FIND" ;;
+	start,trace)   echo "$SCTRACE trace -o /dev/null -- $TRUE" ;;
+	start,strace)  echo "$STRACE -f -o /dev/null $TRUE" ;;
+	esac
+}
+tcheck() {      # KEY: the last run's trace holds what it must
+	case $1 in
+	full)   grep -q '^[0-9]* *getdents64(' "$tmp/t.out" && grep -q 'exited with 0' "$tmp/t.out" ;;
+	openat) grep -q 'openat(' "$tmp/t.out" && ! grep -q 'getdents64(' "$tmp/t.out" ;;
+	count)  grep -q 'getdents64$' "$tmp/t.out" && grep -q ' total$' "$tmp/t.out" ;;
+	start)  true ;;
+	esac
+}
+tracebench() {  # KEY RUNS
+	local key=$1 runs=$2 t r line t0 t1 rc
+	quiet
+	for ((r = 0; r <= runs; r++)); do   # round 0 warms up
+		for t in trace strace; do
+			line=$(tcmd "$key" "$t")
+			rc=0; t0=$EPOCHREALTIME
+			eval "$line" </dev/null >/dev/null 2>"$tmp/err" || rc=$?
+			t1=$EPOCHREALTIME
+			if [ "$rc" != 0 ] || ! tcheck "$key"; then
+				echo "ABORT: $t ($key): exit status $rc, or its trace lacks the expected calls"
+				echo "  command: $line"; sed 's/^/  stderr: /' "$tmp/err" | tail -5
+				exit 1
+			fi
+			[ "$r" = 0 ] && continue
+			ST[$key,$t,$r]=$(( ${t1/./} - ${t0/./} ))
+			echo "trace-$key $t $r ${ST[$key,$t,$r]}" >>"$raw"
+		done
+	done
+	local mt ms
+	mt=$(for ((r = 1; r <= runs; r++)); do echo "${ST[$key,trace,$r]}"; done | median)
+	ms=$(for ((r = 1; r <= runs; r++)); do echo "${ST[$key,strace,$r]}"; done | median)
+	STRAT[$key]=$(for ((r = 1; r <= runs; r++)); do awk -v a="${ST[$key,trace,$r]}" -v b="${ST[$key,strace,$r]}" 'BEGIN { print a / b }'; done | median)
+	printf '%-8s %10.2f %10.2f %10.3f\n' "$key" "$(awk -v x="$mt" 'BEGIN { print x / 1000 }')" "$(awk -v x="$ms" 'BEGIN { print x / 1000 }')" "${STRAT[$key]}"
+}
+if [ -n "${HAVE[strace]:-}" ]; then
+	echo
+	echo "== trace against strace: wall time, median of $TRACE_RUNS rounds (ms); ratio = median of per-round trace/strace"
+	echo "   full: every call of find $FIND_DIR -name "*.txt" decoded to a file; openat: -e trace=openat (strace --seccomp-bpf);"
+	echo "   count: -c; start: -o /dev/null -- true"
+	printf '%-8s %10s %10s %10s\n' workload trace strace ratio
+	tracebench full "$TRACE_RUNS"
+	tracebench openat "$TRACE_RUNS"
+	tracebench count "$TRACE_RUNS"
+	tracebench start $((TRACE_RUNS * 4))
+fi
+
 # ------------------------------------------------------------------ derived
 calc() { awk "BEGIN { x = $1; printf \"$2\", x }" 2>/dev/null || echo -; }
 x() { echo "${EXTRA[$1,$2]:-nan}"; }
@@ -437,6 +503,12 @@ done
 for k in all shell gcc; do
 	[ -z "${LRAT[$k,learn,stracec]:-}" ] || target "learn/strace -f -c wall, $k" "$(fmt "${LRAT[$k,learn,stracec]}" %.3f)" "<=1.0" le
 done
+if [ -n "${STRAT[full]:-}" ]; then
+	target "trace/strace, full trace of find to a file" "$(fmt "${STRAT[full]}" %.3f)" "<=1.0" le
+	target "trace/strace --seccomp-bpf, -e trace=openat" "$(fmt "${STRAT[openat]}" %.3f)" "<=0.8" le
+	target "trace -c/strace -c" "$(fmt "${STRAT[count]}" %.3f)" "<=1.0" le
+	target "trace/strace, start-up of true" "$(fmt "${STRAT[start]}" %.3f)" "<=1.5" le
+fi
 target "tracer VmHWM, $HOLD_P tracees, MB" "$(calc "${HWM[lua]} / 1024" %.1f)" "<=40" le MB
 # ------------------------------------------------------------------ emulation
 # The same socket calls traced three ways: lua (count.lua: allowed, no call
