@@ -429,7 +429,7 @@ tracebench() {  # KEY RUNS
 if [ -n "${HAVE[strace]:-}" ]; then
 	echo
 	echo "== trace against strace: wall time, median of $TRACE_RUNS rounds (ms); ratio = median of per-round trace/strace"
-	echo "   full: every call of find $FIND_DIR -name "*.txt" decoded to a file; openat: -e trace=openat (strace --seccomp-bpf);"
+	echo "   full: every call of find $FIND_DIR -name '*.txt' decoded to a file; openat: -e trace=openat (strace --seccomp-bpf);"
 	echo "   count: -c; start: -o /dev/null -- true"
 	printf '%-8s %10s %10s %10s\n' workload trace strace ratio
 	tracebench full "$TRACE_RUNS"
