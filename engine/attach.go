@@ -28,6 +28,9 @@ var (
 	ErrAttachHold = errors.New("deferred decisions (emulated calls) need a process started under a filter, not an attached one")
 	// ErrAttachSelf: the tracer cannot trace itself or its own threads.
 	ErrAttachSelf = errors.New("cannot attach to the tracer itself")
+	// ErrAttachChild: a child spawned by this Session is traced with
+	// Trace, under its filter.
+	ErrAttachChild = errors.New("a child spawned by this session is traced with Trace, not attached to")
 )
 
 // AttachOptions say what Attach follows.
@@ -112,6 +115,9 @@ func (s *Stop) Detach() {
 func (t *trace) seizeProcess(pid int, opts uintptr) ([]int, error) {
 	if pid == unix.Getpid() {
 		return nil, ErrAttachSelf
+	}
+	if t.s.children[pid] != nil {
+		return nil, ErrAttachChild
 	}
 	var seized []int
 	for round := 0; round < 16; round++ {
