@@ -100,7 +100,7 @@ func (r *Runtime) seccompAttach(L *lua.LState) int {
 			L.RaiseError("attach: %s (detached: the processes run on)", he.Err.Error())
 		}
 		if errors.Is(err, engine.ErrAttachChild) {
-			L.ArgError(1, err.Error()+" (Seccomp.start_trace)")
+			L.ArgError(1, "a Process.fork child is traced with Seccomp.start_trace, under its filter")
 		}
 		L.RaiseError("%s", err.Error())
 	}

@@ -83,7 +83,7 @@ func TestSeccompAttachErrors(t *testing.T) {
 		{`Seccomp.attach(-3, print)`, "-3 is not a process id"},
 		{`Seccomp.attach(4194000, print)`, "attach 4194000: no such process"},
 		{`Seccomp.attach(Process.pid(), print)`, "cannot attach to the tracer itself"},
-		{`local p = Process.fork(function() end) Seccomp.attach(p, print)`, "is traced with Trace"},
+		{`local p = Process.fork(function() end) Seccomp.attach(p, print)`, "a Process.fork child is traced with Seccomp.start_trace"},
 	} {
 		r := cli(t, "", nil, "", "-e", c.code)
 		if r.code != 1 || !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 && !strings.Contains(r.stderr, "traceback") {
