@@ -16,6 +16,7 @@ func (r *Runtime) seccompModule() *lua.LTable {
 		"syscall_to_name": seccompSyscallToName,
 		"syscall_to_i":    seccompSyscallToI,
 		"start_trace":     r.seccompStartTrace,
+		"attach":          r.seccompAttach,
 		"errno":           seccompErrno,
 		"syscall_class":   seccompSyscallClass,
 	}

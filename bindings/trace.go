@@ -18,7 +18,7 @@ func (r *Runtime) seccompStartTrace(L *lua.LState) int {
 	pid := L.CheckInt(1)
 	fn := L.CheckFunction(2)
 	if !r.sess.Pending(pid) {
-		L.ArgError(1, fmt.Sprintf("pid %d is not a Process.fork child waiting to be traced (fork it, then trace it before waitpid or kill)", pid))
+		L.ArgError(1, fmt.Sprintf("pid %d is not a Process.fork child waiting to be traced (fork it, then trace it before waitpid or kill; Seccomp.attach traces a running process)", pid))
 	}
 	timeout := r.callbackTimeout
 	if opts, ok := L.Get(3).(*lua.LTable); ok {
@@ -74,6 +74,7 @@ func wantsCall(fn *lua.LFunction, n int) bool {
 
 type tracing struct {
 	r        *Runtime
+	attached bool // Seccomp.attach: "detach" is a decision, "emulate" is not
 	fn       *lua.LFunction
 	wantCall bool
 	onExitFn *lua.LFunction
@@ -135,8 +136,12 @@ func (t *tracing) onSeccomp(st *engine.Stop) (engine.Decision, error) {
 	}
 	ret := L.Get(-1)
 	L.Pop(1)
-	if s, ok := ret.(lua.LString); ok && s == decisionEmulate {
+	if s, ok := ret.(lua.LString); ok && s == decisionEmulate && !t.attached {
 		return emulate(st)
+	}
+	if s, ok := ret.(lua.LString); ok && s == decisionDetach && t.attached {
+		st.Detach()
+		return engine.Decision{}, nil
 	}
 	d, err := toDecision(ret)
 	if err != nil {

@@ -21,6 +21,9 @@ type thread struct {
 	// held is set while the thread waits in its seccomp stop for a
 	// Deferred decision (held.go).
 	held *hold
+	// inject is the return value of a call skipped at its entry by an
+	// attached trace, stored again at the exit (attach.go).
+	inject *int64
 }
 
 // trace is one run of the trace loop.
@@ -46,6 +49,10 @@ type trace struct {
 	workers atomic.Int32
 	// pidfds: a pidfd per thread that had an fd copied (pidfd.go).
 	pidfds map[int]int
+	// attached: the tracees are running processes seized by Attach, which
+	// stop at every call's entry and exit (attach.go); detaching: letting
+	// them go, each at its next stop.
+	attached, detaching bool
 }
 
 func newTrace(s *Session, root int, h Hooks) *trace {
@@ -146,6 +153,10 @@ func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 		cont(wpid, 0)
 		return
 	}
+	if t.detaching {
+		t.detachStop(th, ws)
+		return
+	}
 	sig := ws.StopSignal()
 	event := int(ws>>16) & 0xff
 	switch {
@@ -179,6 +190,8 @@ func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 			return
 		}
 		t.resume(th, 0) // initial stop of a new task, or after LISTEN
+	case sig == unix.SIGTRAP|0x80 && t.attached:
+		t.syscallStop(th)
 	case sig == unix.SIGTRAP|0x80:
 		t.exitStop(th)
 	default:
@@ -212,7 +225,7 @@ func (t *trace) adopt(tid, tgid int) *thread {
 // resume continues a stopped task; ESRCH (it was killed meanwhile) is
 // normal and ignored.
 func (t *trace) resume(th *thread, sig int) {
-	if th.onReturn != nil {
+	if th.onReturn != nil || t.attached {
 		ptrace(unix.PTRACE_SYSCALL, th.tid, 0, uintptr(sig))
 		return
 	}
@@ -309,6 +322,10 @@ func (t *trace) exitStop(th *thread) {
 func (t *trace) fail(err error) {
 	if t.err == nil {
 		t.err = &HandlerError{Err: err}
+	}
+	if t.attached {
+		t.detachAll() // not ours to kill: they run on untraced
+		return
 	}
 	t.killAll()
 }

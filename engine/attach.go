@@ -1,0 +1,287 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Attaching to a running process: it has no filter of ours, and adding one
+// would outlive the tracer (a seccomp filter cannot be removed), so every
+// call stops twice with PTRACE_SYSCALL, at its entry and at its exit, as
+// under strace -p. The handler still runs at the entry with a Stop whose UD
+// is 0, and its decisions mean what they mean at a seccomp stop: the skip
+// sets orig_rax to -1 at the entry (the kernel runs nothing) and the value
+// again at the exit. Nothing outlives the tracer: the processes are seized
+// without PTRACE_O_EXITKILL, and Detach (or SIGINT, SIGTERM, SIGHUP to
+// the tracer) lets every thread go unstopped, with no call left skipped.
+
+var (
+	// ErrAttachHold: a handler answered Hold (Emulate) for an attached
+	// process; holding needs the seccomp stop only a filter gives.
+	ErrAttachHold = errors.New("deferred decisions (emulated calls) need a process started under a filter, not an attached one")
+	// ErrAttachSelf: the tracer cannot trace itself or its own threads.
+	ErrAttachSelf = errors.New("cannot attach to the tracer itself")
+	// ErrAttachChild: a child spawned by this Session is traced with
+	// Trace, under its filter.
+	ErrAttachChild = errors.New("a child spawned by this session is traced with Trace, not attached to")
+)
+
+// AttachOptions say what Attach follows.
+type AttachOptions struct {
+	// Follow traces the children and new threads the processes create
+	// after the attach (strace -f); without it only the threads present at
+	// the attach are traced.
+	Follow bool
+	// Ready, if set, runs once every thread is seized, before any call is
+	// handled (a front end prints "Process N attached" there).
+	Ready func(tids map[int][]int)
+}
+
+// attachOptions: no TRACESECCOMP (there is no filter) and no EXITKILL (the
+// processes are not ours to kill when the tracer dies).
+func attachOptions(follow bool) uintptr {
+	o := uintptr(unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC)
+	if follow {
+		o |= unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
+	}
+	return o
+}
+
+// Attach seizes every thread of the running processes pids and traces them
+// until they have all exited or the tracer was asked to detach (Detach from
+// a hook, or SIGINT, SIGTERM or SIGHUP to this process). Statuses of the
+// processes that exited while traced reach Hooks.Exit. An error from a hook
+// detaches from everything (the processes run on) and Attach returns it as a
+// *HandlerError.
+// Precondition: the runtime OS thread must be locked (the Session's thread).
+func (s *Session) Attach(pids []int, o AttachOptions, h Hooks) error {
+	if err := s.checkThread(); err != nil {
+		return err
+	}
+	if len(pids) == 0 {
+		return fmt.Errorf("attach: no process given")
+	}
+	t := newTrace(s, 0, h)
+	delete(t.threads, 0)
+	t.attached, t.rootDone = true, true
+	hideTracer()
+	seized := map[int][]int{}
+	for _, pid := range pids {
+		tids, err := t.seizeProcess(pid, attachOptions(o.Follow))
+		if err != nil {
+			t.detachAll()
+			t.loop()
+			return fmt.Errorf("attach %d: %w", pid, err)
+		}
+		seized[pid] = tids
+	}
+	if o.Ready != nil {
+		o.Ready(seized)
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-sigs:
+			t.mail.post(t.detachAll)
+		case <-done:
+		}
+	}()
+	defer sigchldDefault()()
+	return t.loop()
+}
+
+// Detach asks the trace that is running the hook calling it to let every
+// attached process go (see Attach). Only for a Stop of an attached trace.
+func (s *Stop) Detach() {
+	if s.t != nil && s.t.attached {
+		s.t.detaching = true
+	}
+}
+
+// seizeProcess seizes every thread of pid and interrupts it, so its first
+// stop starts the syscall tracing. Threads created meanwhile are found by
+// reading the task list again until it no longer grows.
+func (t *trace) seizeProcess(pid int, opts uintptr) ([]int, error) {
+	if pid == unix.Getpid() {
+		return nil, ErrAttachSelf
+	}
+	if t.s.children[pid] != nil {
+		return nil, ErrAttachChild
+	}
+	var seized []int
+	for round := 0; round < 16; round++ {
+		tids, err := taskList(pid)
+		if err != nil {
+			if len(seized) > 0 {
+				break // exiting meanwhile: its exit is reported
+			}
+			return nil, err
+		}
+		grew := false
+		for _, tid := range tids {
+			if t.threads[tid] != nil {
+				continue
+			}
+			if err := ptrace(unix.PTRACE_SEIZE, tid, 0, opts); err != nil {
+				if err == unix.ESRCH && len(seized) > 0 {
+					continue // a thread that has just exited
+				}
+				return nil, err
+			}
+			ptrace(unix.PTRACE_INTERRUPT, tid, 0, 0)
+			t.threads[tid] = &thread{tid: tid, tgid: pid}
+			seized = append(seized, tid)
+			grew = true
+		}
+		if !grew {
+			break
+		}
+	}
+	return seized, nil
+}
+
+func taskList(pid int) ([]int, error) {
+	ents, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, unix.ESRCH
+		}
+		return nil, err
+	}
+	var tids []int
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil {
+			tids = append(tids, n)
+		}
+	}
+	sort.Ints(tids)
+	return tids, nil
+}
+
+// detachAll starts letting every attached thread go: each is interrupted,
+// and detached at its next stop (handle). Threads are never detached while
+// running: PTRACE_DETACH needs a stopped tracee.
+func (t *trace) detachAll() {
+	t.detaching = true
+	for tid := range t.threads {
+		if err := ptrace(unix.PTRACE_INTERRUPT, tid, 0, 0); err == unix.ESRCH {
+			delete(t.threads, tid) // gone, or not ours any more
+		}
+	}
+}
+
+// detachStop lets th go from the stop ws reports, once detaching has
+// begun: a signal it was about to receive is passed on, a skipped call's
+// value is stored at its exit, and a thread in a job-control stop stays
+// stopped, as it would be without a tracer.
+func (t *trace) detachStop(th *thread, ws unix.WaitStatus) {
+	sig := 0
+	event := int(ws>>16) & 0xff
+	switch {
+	case ws.StopSignal() == unix.SIGTRAP|0x80:
+		var si syscallInfo
+		if th.inject != nil && getSyscallInfo(th.tid, &si) == nil && si.Op == unix.PTRACE_SYSCALL_INFO_EXIT {
+			var g regs
+			if g.load(th.tid) == nil {
+				g.setRet(*th.inject)
+				g.store(th.tid)
+			}
+		}
+	case event == 0 && ws.StopSignal() != unix.SIGTRAP:
+		sig = int(ws.StopSignal()) // signal-delivery-stop
+	}
+	ptrace(unix.PTRACE_DETACH, th.tid, 0, uintptr(sig))
+	delete(t.threads, th.tid)
+}
+
+// syscallStop is a PTRACE_SYSCALL stop of an attached thread: the entry
+// runs the handler as a seccomp stop would, the exit applies an injected
+// return value and runs an OnReturn.
+func (t *trace) syscallStop(th *thread) {
+	var si syscallInfo
+	if err := getSyscallInfo(th.tid, &si); err != nil {
+		t.resume(th, 0)
+		return
+	}
+	switch si.Op {
+	case unix.PTRACE_SYSCALL_INFO_ENTRY:
+		th.inject = nil
+		t.entryStop(th, &si)
+	case unix.PTRACE_SYSCALL_INFO_EXIT:
+		if th.inject != nil {
+			var g regs
+			if g.load(th.tid) == nil {
+				g.setRet(*th.inject)
+				g.store(th.tid)
+			}
+			th.inject = nil
+		}
+		t.exitStop(th)
+	default:
+		t.resume(th, 0)
+	}
+}
+
+func (t *trace) entryStop(th *thread, si *syscallInfo) {
+	st := &t.stop
+	*st = Stop{Tid: th.tid, Pid: th.tgid, t: t, valid: true, Nr: int(si.Nr), Args: si.Args}
+	defer st.closeCopies()
+	d := Decision{}
+	var err error
+	if t.hooks.Seccomp != nil {
+		d, err = t.hooks.Seccomp(st)
+	}
+	if err == nil && (d.Verdict == Hold || d.Verdict == Restart) {
+		err = ErrAttachHold
+	}
+	if err != nil {
+		st.valid = false
+		t.fail(err)
+		if t.threads[th.tid] != nil {
+			t.resume(th, 0) // detached at its next stop
+		}
+		return
+	}
+	switch d.Verdict {
+	case Fail, Return:
+		v := d.Value
+		if d.Verdict == Fail {
+			v = -d.Value
+		}
+		if st.skip(v) == nil {
+			th.inject = &v
+		}
+	case KillProcess:
+		st.valid = false
+		unix.Kill(th.tgid, unix.SIGKILL)
+		return
+	case KillAll:
+		st.valid = false
+		t.killAll()
+		return
+	default:
+		if st.dirty {
+			st.regs.store(th.tid)
+		}
+	}
+	th.onReturn = st.onReturn
+	if th.onReturn != nil {
+		th.entry = Stop{Tid: st.Tid, Pid: st.Pid, Nr: st.Nr, Args: st.Args}
+	}
+	st.valid = false
+	if t.detaching {
+		t.detachAll()
+	}
+	t.resume(th, 0)
+}
