@@ -14,9 +14,13 @@ import (
 // runningShell starts `sh -c script` as a process this test did not fork
 // directly (its parent shell exits), waits until it wrote dir/ready and
 // returns its pid; it is killed when the test ends.
-func runningShell(t *testing.T, dir, script string) int {
+func runningShell(t *testing.T, cred *syscall.Credential, dir, script string) int {
 	t.Helper()
-	out, err := exec.Command("/bin/sh", "-c", "/bin/sh -c 'echo > "+dir+"/ready; "+script+"' </dev/null >/dev/null 2>&1 & echo $!").Output()
+	c := exec.Command("/bin/sh", "-c", "/bin/sh -c 'echo > "+dir+"/ready; "+script+"' </dev/null >/dev/null 2>&1 & echo $!")
+	if cred != nil {
+		c.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	}
+	out, err := c.Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,10 +52,27 @@ func tracerPid(pid int) string {
 // Seccomp.attach traces a process the script did not start: the callback
 // sees its calls with the call object, decisions apply (three opens fail
 // with EACCES: the shell's log says so), and "detach" lets it run on.
-func TestSeccompAttach(t *testing.T) {
+func TestSeccompAttach(t *testing.T) { testSeccompAttach(t, nil, "") }
+
+// The same as uid 65534, attaching to its own process.
+func TestSeccompAttachUnprivileged(t *testing.T) {
+	exe := nobodyExe(t)
+	testSeccompAttach(t, &syscall.Credential{Uid: 65534, Gid: 65534}, exe)
+}
+
+func testSeccompAttach(t *testing.T, cred *syscall.Credential, exe string) {
 	dir := t.TempDir()
+	if cred != nil { // t.TempDir's parent is private to root
+		d, err := os.MkdirTemp("", "sctrace-lua-attach")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(d) })
+		os.Chmod(d, 0o777)
+		dir = d
+	}
 	log := filepath.Join(dir, "log")
-	pid := runningShell(t, dir, "while :; do if read x < /etc/hostname; then echo ok; else echo fail; fi >> "+log+"; done")
+	pid := runningShell(t, cred, dir, "while :; do if read x < /etc/hostname; then echo ok; else echo fail; fi >> "+log+"; done")
 	script := `
 local n = 0
 local st = Seccomp.attach(` + strconv.Itoa(pid) + `, function(nr, pid, ud, call)
@@ -62,7 +83,7 @@ local st = Seccomp.attach(` + strconv.Itoa(pid) + `, function(nr, pid, ud, call)
   end
 end)
 print(n, next(st) == nil)`
-	r := cli(t, "", nil, "", "-e", script)
+	r := cli(t, "", cred, exe, "-e", script)
 	if r.code != 0 || r.stdout != "10\ttrue\n" {
 		t.Fatalf("exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
 	}
