@@ -19,7 +19,7 @@ import (
 	"time"
 )
 
-// Tests of `sctrace-lua trace`, the shipped scripts/trace.lua. The oracle
+// Tests of `sctrace-lua trace`, the Go front end in engine/strace. The oracle
 // is the real strace (6.1 on the reference machine): the same command under
 // both must print the same lines once pids and addresses are normalised.
 
