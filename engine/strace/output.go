@@ -2,9 +2,12 @@ package strace
 
 import (
 	"bufio"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -19,13 +22,29 @@ type tracer struct {
 	w      *bufio.Writer
 	toFile bool
 	dopts  decode.Options
-	pids   map[int]bool
+	// live: the traced threads seen and not yet ended (strace's nprocs).
+	live map[int]bool
 	// execed: the first child's execve has succeeded; before that, its
 	// calls are this program's own (the failure message of a failed exec).
 	execed bool
 	root   int
 	stats  map[int]*stat
 	buf    []byte
+	// pending: the calls in progress, by thread, for "= ?" when the thread
+	// ends inside one.
+	pending map[int]*pendingCall
+	paths   map[string]bool // -P, as given and resolved
+	last    time.Time       // -r: the previous line's time
+	files   map[int]*os.File
+	outs    map[int]*bufio.Writer
+	fileErr error
+}
+
+type pendingCall struct {
+	c   *decode.Call
+	pid int
+	ts  time.Time
+	ip  uint64
 }
 
 type stat struct {
@@ -40,38 +59,79 @@ func newTracer(o *Options, w *bufio.Writer, toFile bool) *tracer {
 	if strsize == 0 {
 		strsize = -1 // decode's "none"; its 0 is the default
 	}
-	return &tracer{o: o, w: w, toFile: toFile, pids: map[int]bool{}, stats: map[int]*stat{},
+	t := &tracer{o: o, w: w, toFile: toFile, live: map[int]bool{}, stats: map[int]*stat{},
+		pending: map[int]*pendingCall{}, files: map[int]*os.File{}, outs: map[int]*bufio.Writer{},
 		dopts: decode.Options{StrSize: strsize, FdPaths: o.FdPaths}}
+	if len(o.Paths) > 0 {
+		t.paths = map[string]bool{}
+		for _, p := range o.Paths {
+			t.paths[p] = true
+			if r, err := filepath.EvalSymlinks(p); err == nil {
+				if a, err := filepath.Abs(r); err == nil {
+					t.paths[a] = true
+				}
+			}
+		}
+	}
+	return t
 }
 
-// udExecOnly marks the execve rules added when execve is not selected.
-const udExecOnly = 1
+// udHidden marks the rules of calls that stop without being selected:
+// execve (its success ends the calls that are this program's own) and
+// calls only injected into.
+const udHidden = 1
 
 var execNrs = []int{unix.SYS_EXECVE, unix.SYS_EXECVEAT}
 
 func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 	t0 := time.Now()
+	show := st.UD != udHidden
 	if !t.execed {
 		// Before the first child's execve succeeds, its calls are ours
 		// (the message of a failed exec): only the exec is shown.
 		if st.Pid != t.root || st.Nr != unix.SYS_EXECVE && st.Nr != unix.SYS_EXECVEAT {
 			return engine.Decision{}, nil
 		}
-		st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) {
-			if ret == 0 {
-				t.execed = true
-			}
-			return 0, false, nil
-		})
-		if st.UD == udExecOnly {
+		if !show {
+			st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) {
+				if ret == 0 {
+					t.execed = true
+				}
+				return 0, false, nil
+			})
 			return engine.Decision{}, nil
 		}
-		// fall through: the exec itself is shown, when it succeeds
-	} else if st.UD == udExecOnly {
-		return engine.Decision{}, nil
 	}
-	if t.o.Count {
+	t.live[st.Tid] = true
+	var d engine.Decision
+	injected := false
+	for _, in := range t.o.Inject {
+		if in.fires(st.Tid, st.Nr) {
+			if in.signal != 0 {
+				unix.Tgkill(st.Pid, st.Tid, syscall.Signal(in.signal))
+			}
+			switch {
+			case in.hasRet:
+				d, injected = engine.Decision{Verdict: engine.Return, Value: in.retval}, true
+			case in.errno != 0:
+				d, injected = engine.Decision{Verdict: engine.Fail, Value: int64(in.errno)}, true
+			}
+			break
+		}
+	}
+	if !show {
+		return d, nil
+	}
+	if t.o.Count && !t.o.CountAndTrace {
 		nr := st.Nr
+		if injected {
+			ret := d.Value
+			if d.Verdict == engine.Fail {
+				ret = -d.Value
+			}
+			t.count(nr, ret, 0)
+			return d, nil
+		}
 		st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) {
 			if !t.execed && ret != 0 {
 				return 0, false, nil
@@ -80,26 +140,94 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 			t.count(nr, ret, time.Since(t0))
 			return 0, false, nil
 		})
-		return engine.Decision{}, nil
+		return d, nil
 	}
 	c := decode.Decode(st.Nr, st.Args, st, t.dopts)
-	if c.NoReturn {
-		{
-			t.line(st.Tid, st.Pid, t0, c, -1)
-		}
-		return engine.Decision{}, nil
+	if t.paths != nil && !t.usesPath(c, st) {
+		return d, nil
 	}
+	if injected {
+		ret := d.Value
+		if d.Verdict == engine.Fail {
+			ret = -d.Value
+		}
+		c.Exit(ret, st, t.dopts)
+		t.finish(st.Tid, st.Pid, t0, st.IP, c, 0, " (INJECTED)")
+		return d, nil
+	}
+	if c.NoReturn {
+		t.finish(st.Tid, st.Pid, t0, st.IP, c, -1, "")
+		return d, nil
+	}
+	ip := st.IP
+	t.pending[st.Tid] = &pendingCall{c: c, pid: st.Pid, ts: t0, ip: ip}
 	st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) {
+		delete(t.pending, s.Tid)
 		if !t.execed && ret != 0 {
 			return 0, false, nil
 		}
 		t.execed = true
-		d := time.Since(t0)
+		dur := time.Since(t0)
 		c.Exit(ret, s, t.dopts)
-		t.line(s.Tid, s.Pid, t0, c, d)
+		t.finish(s.Tid, s.Pid, t0, ip, c, dur, "")
+		if t.o.AllRead || t.o.AllWrite || len(t.o.ReadFds) > 0 || len(t.o.WriteFds) > 0 {
+			t.dump(s, c, ret)
+		}
 		return 0, false, nil
 	})
-	return engine.Decision{}, nil
+	return d, nil
+}
+
+// usesPath: -P; a path argument or a descriptor naming one of the paths.
+func (t *tracer) usesPath(c *decode.Call, st *engine.Stop) bool {
+	for _, a := range c.Args {
+		switch a.Type {
+		case "path":
+			if p, ok := a.Value.(string); ok && (t.paths[p] || t.paths[t.abs(st, p)]) {
+				return true
+			}
+		case "fd", "dirfd":
+			if int64(a.Raw) < 0 || a.Type == "dirfd" && int32(a.Raw) == unix.AT_FDCWD {
+				continue
+			}
+			if p, err := st.FdPath(int(int32(a.Raw))); err == nil && t.paths[p] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (t *tracer) abs(st *engine.Stop, p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	cwd, err := st.Cwd()
+	if err != nil {
+		return p
+	}
+	return filepath.Join(cwd, p)
+}
+
+// finish writes a call that has ended (or will not return), unless -e
+// status= leaves it out; with -C it is counted too.
+func (t *tracer) finish(tid, pid int, ts time.Time, ip uint64, c *decode.Call, d time.Duration, note string) {
+	if t.o.CountAndTrace && d >= 0 {
+		t.count(c.Nr, c.Ret, d)
+	}
+	if t.o.Status != nil {
+		st := "successful"
+		switch {
+		case c.NoReturn || !c.Done:
+			st = "unfinished"
+		case c.Errno != 0:
+			st = "failed"
+		}
+		if !t.o.Status[st] {
+			return
+		}
+	}
+	t.line(tid, pid, ts, ip, c, d, note)
 }
 
 func (t *tracer) count(nr int, ret int64, d time.Duration) {
@@ -115,28 +243,73 @@ func (t *tracer) count(nr int, ret int64, d time.Duration) {
 	}
 }
 
-// prefix appends the pid and time columns.
-func (t *tracer) prefix(b []byte, pid int, ts time.Time) []byte {
-	if !t.pids[pid] {
-		t.pids[pid] = true
+// out is the writer for tid's lines: FILE.TID with -ff.
+func (t *tracer) out(tid int) *bufio.Writer {
+	if !t.o.PerPid {
+		return t.w
 	}
-	if t.toFile {
-		if t.o.Follow || len(t.pids) > 1 {
-			n := len(b)
-			b = strconv.AppendInt(b, int64(pid), 10)
-			for len(b)-n < 5 {
+	if w := t.outs[tid]; w != nil {
+		return w
+	}
+	f, err := os.OpenFile(t.o.Output+"."+strconv.Itoa(tid), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+	if err != nil {
+		if t.fileErr == nil {
+			t.fileErr = err
+		}
+		return t.w
+	}
+	w := bufio.NewWriterSize(f, 16<<10)
+	t.files[tid], t.outs[tid] = f, w
+	return w
+}
+
+func (t *tracer) closeAll() {
+	for tid, w := range t.outs {
+		w.Flush()
+		t.files[tid].Close()
+	}
+}
+
+// prefix appends the pid and time columns, as strace's printleader.
+func (t *tracer) prefix(b []byte, pid int, ts time.Time, ip uint64, hasIP bool) []byte {
+	if !t.o.PerPid {
+		if t.toFile {
+			if t.o.Follow || len(t.live) > 1 {
+				n := len(b)
+				b = strconv.AppendInt(b, int64(pid), 10)
+				for len(b)-n < 5 {
+					b = append(b, ' ')
+				}
 				b = append(b, ' ')
 			}
-			b = append(b, ' ')
+		} else if len(t.live) > 1 {
+			b = append(b, "[pid "...)
+			s := strconv.Itoa(pid)
+			for i := len(s); i < 5; i++ {
+				b = append(b, ' ')
+			}
+			b = append(b, s...)
+			b = append(b, "] "...)
 		}
-	} else if len(t.pids) > 1 {
-		b = append(b, "[pid "...)
-		s := strconv.Itoa(pid)
-		for i := len(s); i < 5; i++ {
+	}
+	if t.o.Relative {
+		var d time.Duration
+		if !t.last.IsZero() {
+			d = ts.Sub(t.last)
+		}
+		t.last = ts
+		s := strconv.FormatInt(int64(d/time.Second), 10)
+		for i := len(s); i < 6; i++ {
 			b = append(b, ' ')
 		}
 		b = append(b, s...)
-		b = append(b, "] "...)
+		b = append(b, '.')
+		us := strconv.FormatInt(int64(d%time.Second/time.Microsecond), 10)
+		for i := len(us); i < 6; i++ {
+			b = append(b, '0')
+		}
+		b = append(b, us...)
+		b = append(b, ' ')
 	}
 	switch t.o.Time {
 	case 1:
@@ -153,16 +326,34 @@ func (t *tracer) prefix(b []byte, pid int, ts time.Time) []byte {
 		b = append(b, us...)
 		b = append(b, ' ')
 	}
+	if t.o.IP {
+		if hasIP {
+			b = append(b, '[')
+			h := strconv.FormatUint(ip, 16)
+			for i := len(h); i < 16; i++ {
+				b = append(b, '0')
+			}
+			b = append(b, h...)
+			b = append(b, "] "...)
+		} else {
+			b = append(b, "[????????????????] "...)
+		}
+	}
 	return b
 }
 
 // line writes one call; d < 0: no duration (the call does not return).
-func (t *tracer) line(pid, tgid int, ts time.Time, c *decode.Call, d time.Duration) {
+func (t *tracer) line(pid, tgid int, ts time.Time, ip uint64, c *decode.Call, d time.Duration, note string) {
 	if t.o.JSON {
 		t.jsonCall(pid, tgid, ts, c, d)
 		return
 	}
-	b := t.prefix(t.buf[:0], pid, ts)
+	b := t.prefix(t.buf[:0], pid, ts, ip, true)
+	start := 0
+	if !t.o.PerPid && !t.toFile && len(t.live) > 1 {
+		start = 0
+	}
+	_ = start
 	b = append(b, c.CallText()...)
 	if t.o.Column > 0 {
 		for len(b) < t.o.Column-1 {
@@ -175,13 +366,14 @@ func (t *tracer) line(pid, tgid int, ts time.Time, c *decode.Call, d time.Durati
 	} else {
 		b = append(b, '?')
 	}
+	b = append(b, note...)
 	if d >= 0 && t.o.Durations {
 		b = append(b, " <"...)
 		b = appendSeconds(b, d)
 		b = append(b, '>')
 	}
 	b = append(b, '\n')
-	t.w.Write(b)
+	t.out(pid).Write(b)
 	t.buf = b
 }
 
@@ -196,26 +388,37 @@ func appendSeconds(b []byte, d time.Duration) []byte {
 	return append(b, f...)
 }
 
-func (t *tracer) exit(st engine.Status) error {
-	if t.o.Count || t.o.JSON || t.o.Quiet >= 2 || st.Pid != t.root {
-		return nil
-	}
-	b := t.prefix(t.buf[:0], st.Pid, time.Now())
-	if st.Exited() {
-		b = append(b, "+++ exited with "...)
-		b = strconv.AppendInt(b, int64(st.ExitStatus()), 10)
-		b = append(b, " +++\n"...)
-	} else {
-		b = append(b, "+++ killed by "...)
-		b = append(b, engine.SignalName(st.Signal())...)
-		if st.CoreDump() {
-			b = append(b, " (core dumped)"...)
+// threadExit: a call cut off by the end of its thread is printed with
+// "= ?", then strace's "+++ exited with N +++" for every traced task.
+func (t *tracer) threadExit(tid int, st engine.Status) {
+	if p := t.pending[tid]; p != nil {
+		delete(t.pending, tid)
+		if t.execed && !t.o.Count {
+			t.finish(tid, p.pid, p.ts, p.ip, p.c, -1, "")
 		}
-		b = append(b, " +++\n"...)
 	}
-	t.w.Write(b)
-	t.buf = b
-	return nil
+	if !t.execed && tid == t.root {
+		delete(t.live, tid)
+		return
+	}
+	if !t.o.Count && !t.o.JSON && !t.o.quietExit && (tid == t.root || t.o.Follow) {
+		b := t.prefix(t.buf[:0], tid, time.Now(), 0, false)
+		if st.Exited() {
+			b = append(b, "+++ exited with "...)
+			b = strconv.AppendInt(b, int64(st.ExitStatus()), 10)
+			b = append(b, " +++\n"...)
+		} else {
+			b = append(b, "+++ killed by "...)
+			b = append(b, engine.SignalName(st.Signal())...)
+			if st.CoreDump() {
+				b = append(b, " (core dumped)"...)
+			}
+			b = append(b, " +++\n"...)
+		}
+		t.out(tid).Write(b)
+		t.buf = b
+	}
+	delete(t.live, tid)
 }
 
 func (t *tracer) summary() {
@@ -231,11 +434,27 @@ func (t *tracer) summary() {
 			width = len(s.name)
 		}
 	}
-	sort.Slice(rows, func(i, j int) bool {
-		if rows[i].time != rows[j].time {
-			return rows[i].time > rows[j].time
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		switch t.o.SortBy {
+		case "calls", "count":
+			if a.calls != b.calls {
+				return a.calls > b.calls
+			}
+		case "errors", "error":
+			if a.errors != b.errors {
+				return a.errors > b.errors
+			}
+		case "name", "syscall", "syscall_name":
+			return a.name < b.name
+		case "nothing", "none":
+			return a.nr < b.nr
+		default:
+			if a.time != b.time {
+				return a.time > b.time
+			}
 		}
-		return rows[i].nr < rows[j].nr
+		return a.nr < b.nr
 	})
 	dashes := "------ ----------- ----------- --------- --------- " + strings.Repeat("-", width) + "\n"
 	row := func(pct float64, s *stat) {

@@ -12,7 +12,9 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"os/user"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,6 +30,8 @@ const HelperMode = "strace"
 type payload struct {
 	Programs [][]byte
 	Cmd      []string
+	Env      []string // -E
+	User     string   // -u
 }
 
 // RunChild is the life of the traced child: wait to be released, then load
@@ -48,6 +52,16 @@ func RunChild() int {
 	}
 	if err := engine.AwaitRelease(); err != nil {
 		return 1
+	}
+	if err := applyEnv(p.Env); err != nil {
+		fmt.Fprintf(os.Stderr, "sctrace-lua trace: -E: %s\n", err)
+		return 1
+	}
+	if p.User != "" {
+		if err := becomeUser(p.User); err != nil {
+			fmt.Fprintf(os.Stderr, "sctrace-lua trace: -u %s: %s\n", p.User, err)
+			return 1
+		}
 	}
 	path := p.Cmd[0]
 	resolved := path
@@ -102,18 +116,27 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	// execve always stops: its success ends the calls that are this
-	// program's own (udExecOnly when it is not selected).
-	execOnly, err := filter.TraceAction(udExecOnly)
+	// program's own; injected calls stop too (udHidden when not selected).
+	hidden, err := filter.TraceAction(udHidden)
 	if err != nil {
 		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
 		return 1
 	}
+	stops := map[int]bool{}
 	for _, nr := range o.syscalls() {
+		stops[nr] = true
 		spec.Rules = append(spec.Rules, filter.Rule{Action: act, Syscall: nr})
 	}
-	for _, nr := range execNrs {
-		if o.Selected != nil && !o.Selected[nr] {
-			spec.Rules = append(spec.Rules, filter.Rule{Action: execOnly, Syscall: nr})
+	extra := append([]int(nil), execNrs...)
+	for _, in := range o.Inject {
+		for nr := range in.sel {
+			extra = append(extra, nr)
+		}
+	}
+	for _, nr := range extra {
+		if !stops[nr] {
+			stops[nr] = true
+			spec.Rules = append(spec.Rules, filter.Rule{Action: hidden, Syscall: nr})
 		}
 	}
 	progs, err := spec.Programs()
@@ -121,11 +144,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sctrace-lua trace: filter: %s\n", err)
 		return 1
 	}
-	pl, _ := json.Marshal(payload{Programs: progs, Cmd: o.Cmd})
+	pl, _ := json.Marshal(payload{Programs: progs, Cmd: o.Cmd, Env: o.Env, User: o.User})
 
 	var out io.Writer = stderr
 	var file *os.File
-	if o.Output != "" {
+	if o.Output != "" && !o.PerPid {
 		file, err = os.OpenFile(o.Output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
 		if err != nil {
 			fmt.Fprintf(stderr, "sctrace-lua trace: -o: %s\n", err)
@@ -145,16 +168,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	tr.root = child.Pid
 	st, err := s.Trace(child.Pid, engine.Hooks{
-		Seccomp: tr.seccomp,
-		Exit:    tr.exit,
-		Interrupt: func(syscall.Signal) {
-			w.Flush()
-		},
+		Seccomp:    tr.seccomp,
+		ThreadExit: tr.threadExit,
+		Signal:     tr.signal,
 	})
-	if o.Count {
+	if o.Count || o.CountAndTrace {
 		tr.summary()
 	}
 	w.Flush()
+	tr.closeAll()
+	if tr.fileErr != nil {
+		fmt.Fprintf(stderr, "sctrace-lua trace: -ff: %s\n", tr.fileErr)
+	}
 	if file != nil {
 		file.Close()
 	}
@@ -183,4 +208,45 @@ func dieOf(sig syscall.Signal) {
 	}
 	syscall.Exec("/bin/sh", []string{"/bin/sh", "-c", "ulimit -c 0; kill -" + strconv.Itoa(int(sig)) + " $$"}, os.Environ())
 	os.Exit(128 + int(sig))
+}
+
+// applyEnv: -E VAR=VAL sets, -E VAR removes.
+func applyEnv(env []string) error {
+	for _, e := range env {
+		k, v, ok := strings.Cut(e, "=")
+		if k == "" {
+			return fmt.Errorf("bad variable %q", e)
+		}
+		if ok {
+			os.Setenv(k, v)
+		} else {
+			os.Unsetenv(k)
+		}
+	}
+	return nil
+}
+
+// becomeUser: -u, the user's groups, gid and uid (needs root).
+func becomeUser(name string) error {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return err
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	var groups []int
+	if gs, err := u.GroupIds(); err == nil {
+		for _, g := range gs {
+			if n, err := strconv.Atoi(g); err == nil {
+				groups = append(groups, n)
+			}
+		}
+	}
+	if err := syscall.Setgroups(groups); err != nil {
+		return err
+	}
+	if err := syscall.Setgid(gid); err != nil {
+		return err
+	}
+	return syscall.Setuid(uid)
 }
