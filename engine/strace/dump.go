@@ -11,7 +11,7 @@ import (
 // dump writes -e read= / -e write= hex dumps of the data a successful
 // call moved, after its line, as strace's dumpio does.
 func (t *tracer) dump(s *engine.Stop, c *decode.Call, ret int64) {
-	if ret < 0 || len(c.Args) == 0 {
+	if len(c.Args) == 0 {
 		return
 	}
 	fd := int64(int32(c.Raw[0]))
@@ -23,7 +23,7 @@ func (t *tracer) dump(s *engine.Stop, c *decode.Call, ret int64) {
 	w := t.out(s.Tid)
 	switch c.Name {
 	case "read", "pread64", "recvfrom":
-		if isRead {
+		if isRead && ret >= 0 {
 			t.dumpBuf(w, s, c.Raw[1], uint64(ret))
 		}
 	case "write", "pwrite64", "sendto":
@@ -31,7 +31,7 @@ func (t *tracer) dump(s *engine.Stop, c *decode.Call, ret int64) {
 			t.dumpBuf(w, s, c.Raw[1], c.Raw[2])
 		}
 	case "readv", "preadv", "preadv2":
-		if isRead {
+		if isRead && ret >= 0 {
 			t.dumpIov(w, s, c.Raw[1], c.Raw[2], uint64(ret))
 		}
 	case "writev", "pwritev", "pwritev2":
@@ -43,7 +43,7 @@ func (t *tracer) dump(s *engine.Stop, c *decode.Call, ret int64) {
 
 type byteWriter interface{ Write([]byte) (int, error) }
 
-const maxDump = 1 << 20
+const maxDump = 16 << 20
 
 func (t *tracer) dumpIov(w byteWriter, s *engine.Stop, addr, n, limit uint64) {
 	if n > 1024 {
@@ -79,11 +79,12 @@ func (t *tracer) dumpBuf(w byteWriter, s *engine.Stop, addr, n uint64) {
 	}
 	data = data[:k]
 	const hex = "0123456789abcdef"
+	width := max(5, len(strconv.FormatInt(int64(len(data)-1), 16)))
 	var line []byte
 	for off := 0; off < len(data); off += 16 {
 		line = append(line[:0], " | "...)
 		o := strconv.FormatInt(int64(off), 16)
-		for i := len(o); i < 5; i++ {
+		for i := len(o); i < width; i++ {
 			line = append(line, '0')
 		}
 		line = append(line, o...)

@@ -66,6 +66,9 @@ func newTracer(o *Options, w *bufio.Writer, toFile bool) *tracer {
 		t.paths = map[string]bool{}
 		for _, p := range o.Paths {
 			t.paths[p] = true
+			if a, err := filepath.Abs(p); err == nil {
+				t.paths[a] = true
+			}
 			if r, err := filepath.EvalSymlinks(p); err == nil {
 				if a, err := filepath.Abs(r); err == nil {
 					t.paths[a] = true
@@ -92,13 +95,15 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		if st.Pid != t.root || st.Nr != unix.SYS_EXECVE && st.Nr != unix.SYS_EXECVEAT {
 			return engine.Decision{}, nil
 		}
+		// Tracked whether or not it is shown; a shown one sets its own
+		// return handler below.
+		st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) {
+			if ret == 0 {
+				t.execed = true
+			}
+			return 0, false, nil
+		})
 		if !show {
-			st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) {
-				if ret == 0 {
-					t.execed = true
-				}
-				return 0, false, nil
-			})
 			return engine.Decision{}, nil
 		}
 	}
@@ -187,10 +192,11 @@ func (t *tracer) usesPath(c *decode.Call, st *engine.Stop) bool {
 				return true
 			}
 		case "fd", "dirfd":
-			if int64(a.Raw) < 0 || a.Type == "dirfd" && int32(a.Raw) == unix.AT_FDCWD {
+			if int32(a.Raw) < 0 || a.Type == "dirfd" && int32(a.Raw) == unix.AT_FDCWD {
 				continue
 			}
-			if p, err := st.FdPath(int(int32(a.Raw))); err == nil && t.paths[p] {
+			p, err := st.FdPath(int(int32(a.Raw)))
+			if err == nil && (t.paths[p] || t.paths[strings.TrimSuffix(p, " (deleted)")]) {
 				return true
 			}
 		}
