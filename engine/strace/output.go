@@ -407,6 +407,7 @@ func (t *tracer) threadExit(tid int, st engine.Status) {
 		delete(t.live, tid)
 		return
 	}
+	t.live[tid] = true // a task that made no traced call still counts
 	if !t.o.Count && !t.o.JSON && !t.o.quietExit && (tid == t.root || t.o.Follow) {
 		b := t.prefix(t.buf[:0], tid, time.Now(), 0, false)
 		if st.Exited() {

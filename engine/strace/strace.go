@@ -167,6 +167,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	tr.root = child.Pid
+	tr.live[child.Pid] = true
 	st, err := s.Trace(child.Pid, engine.Hooks{
 		Seccomp:    tr.seccomp,
 		ThreadExit: tr.threadExit,
