@@ -51,4 +51,11 @@ type Hooks struct {
 	// reaches the tracer while it traces. It runs on another goroutine, so
 	// it must only do goroutine-safe things (cancel a context).
 	Interrupt func(syscall.Signal)
+	// Signal, if set, runs at each signal-delivery stop of a tracee with
+	// the raw siginfo_t (nil when it could not be read). The signal is
+	// delivered whatever it does.
+	Signal func(tid, pid int, sig syscall.Signal, info []byte)
+	// ThreadExit, if set, runs when any traced thread has ended (thread
+	// group leaders too, before Exit), with its tid.
+	ThreadExit func(tid int, st Status)
 }

@@ -17,6 +17,7 @@ type Stop struct {
 	Nr   int       // syscall number
 	Args [6]uint64 // raw arguments
 	UD   uint32    // SECCOMP_RET_DATA of the rule that matched
+	IP   uint64    // the instruction pointer (after the syscall instruction)
 
 	t          *trace
 	valid      bool

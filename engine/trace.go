@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -132,6 +133,9 @@ func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 		if wpid == t.root {
 			t.rootDone, t.rootStatus = true, st
 		}
+		if t.hooks.ThreadExit != nil && !t.killing {
+			t.hooks.ThreadExit(wpid, st)
+		}
 		if th.tid == th.tgid && t.hooks.Exit != nil && !t.killing {
 			if err := t.hooks.Exit(st); err != nil {
 				t.fail(err)
@@ -195,6 +199,14 @@ func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 	case sig == unix.SIGTRAP|0x80:
 		t.exitStop(th)
 	default:
+		if t.hooks.Signal != nil && !t.killing {
+			var info [128]byte
+			var b []byte
+			if ptrace(unix.PTRACE_GETSIGINFO, wpid, 0, uintptr(unsafe.Pointer(&info[0]))) == nil {
+				b = info[:]
+			}
+			t.hooks.Signal(th.tid, th.tgid, syscall.Signal(sig), b)
+		}
 		t.resume(th, int(sig)) // signal-delivery-stop: re-inject
 	}
 }
@@ -241,7 +253,7 @@ func (t *trace) seccompStop(th *thread) {
 		t.resume(th, 0) // vanished, or not a seccomp stop after all
 		return
 	}
-	st.Nr, st.Args, st.UD = int(si.Nr), si.Args, si.Data
+	st.Nr, st.Args, st.UD, st.IP = int(si.Nr), si.Args, si.Data, si.IP
 	d := Decision{}
 	var err error
 	if t.hooks.Seccomp != nil {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/sctrace-lua/sctrace-lua/bindings"
+	"github.com/sctrace-lua/sctrace-lua/engine"
+	"github.com/sctrace-lua/sctrace-lua/engine/strace"
 	"github.com/sctrace-lua/sctrace-lua/scripts"
 )
 
@@ -61,10 +63,22 @@ error (printed as file:line: message); 2 on a usage error.
 `
 
 func main() {
-	if bindings.IsChild() {
-		os.Exit(bindings.RunChild(bindings.Options{Scripts: scripts.FS}))
+	if code, ok := runHelper(); ok {
+		os.Exit(code)
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runHelper runs this process as a helper child (a Process.fork child or
+// the command trace starts) when it is one.
+func runHelper() (int, bool) {
+	if engine.IsHelper() && engine.HelperMode() == strace.HelperMode {
+		return strace.RunChild(), true
+	}
+	if bindings.IsChild() {
+		return bindings.RunChild(bindings.Options{Scripts: scripts.FS}), true
+	}
+	return 0, false
 }
 
 type options struct {
@@ -83,8 +97,11 @@ type options struct {
 // errUsage marks command-line mistakes (exit 2).
 var errUsage = errors.New("usage")
 
+// goSubcommands are written in Go; the value is the summary --list shows.
+var goSubcommands = map[string]string{"trace": "an strace-like front end: runs CMD and prints its system calls"}
+
 // subcommands are shipped scripts run with the remaining arguments.
-var subcommands = map[string]string{"run": "run.lua", "trace": "trace.lua", "explain": "explain.lua", "learn": "learn.lua"}
+var subcommands = map[string]string{"run": "run.lua", "explain": "explain.lua", "learn": "learn.lua"}
 
 // parseArgs reads the options before SCRIPT (or a subcommand); everything
 // after it belongs to the script.
@@ -199,6 +216,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if o.version {
 		fmt.Fprintf(stdout, "sctrace-lua %s\n", version)
 		return 0
+	}
+	if o.script == "trace" && len(o.exprs) == 0 {
+		// trace is Go (engine/strace), not a shipped script.
+		return strace.Main(o.args, stdout, stderr)
 	}
 	if o.list || (o.script == listWord && len(o.exprs) == 0) {
 		printList(stdout)

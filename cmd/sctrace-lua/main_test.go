@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sctrace-lua/sctrace-lua/bindings"
-	"github.com/sctrace-lua/sctrace-lua/scripts"
 	"github.com/sctrace-lua/sctrace-lua/test/testenv"
 )
 
@@ -35,8 +33,8 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 2 && os.Args[1] == reportArg {
 		os.Exit(reportCommand(os.Args[2], os.Args[3:])) // a traced command (fds_test.go)
 	}
-	if bindings.IsChild() {
-		os.Exit(bindings.RunChild(bindings.Options{Scripts: scripts.FS}))
+	if code, ok := runHelper(); ok {
+		os.Exit(code)
 	}
 	if os.Getenv(cliEnv) != "" {
 		runtime.LockOSThread()

@@ -75,6 +75,9 @@ func knownNames() []string {
 	for sub := range subcommands {
 		names = append(names, sub)
 	}
+	for sub := range goSubcommands {
+		names = append(names, sub)
+	}
 	for _, e := range scripts.Catalog() {
 		if e.Kind == scripts.Script {
 			names = append(names, e.Name)
@@ -131,9 +134,17 @@ func printList(w io.Writer) {
 	for s := range subcommands {
 		subs = append(subs, s)
 	}
+	for s, sum := range goSubcommands {
+		subs = append(subs, s)
+		summary[s] = sum
+	}
 	sort.Strings(subs)
 	fmt.Fprintln(w, "subcommands (sctrace-lua SUBCOMMAND --help):")
 	for _, s := range subs {
+		if sum, ok := summary[s]; ok && subcommands[s] == "" {
+			fmt.Fprintf(w, "  %-24s %s\n", s, sum)
+			continue
+		}
 		fmt.Fprintf(w, "  %-24s %s\n", s, summary[subcommands[s]])
 	}
 	fmt.Fprintf(w, "  %-24s %s\n", listWord, "this list (also --list)")

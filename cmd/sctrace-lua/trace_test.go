@@ -19,7 +19,7 @@ import (
 	"time"
 )
 
-// Tests of `sctrace-lua trace`, the shipped scripts/trace.lua. The oracle
+// Tests of `sctrace-lua trace`, the Go front end in engine/strace. The oracle
 // is the real strace (6.1 on the reference machine): the same command under
 // both must print the same lines once pids and addresses are normalised.
 
@@ -557,7 +557,11 @@ func TestTraceBadOptions(t *testing.T) {
 		{[]string{"-s", "x", "true"}, "-s needs a non-negative integer"},
 		{[]string{"-s"}, "-s needs an argument"},
 		{[]string{"-e", "trace=opnat", "true"}, "invalid system call 'opnat' (did you mean openat"},
-		{[]string{"-e", "signal=all", "true"}, "only -e trace= is supported"},
+		{[]string{"-e", "verbose=all", "true"}, "-e verbose= is not supported yet"},
+		{[]string{"-e", "bogus=1", "true"}, "invalid -e qualifier 'bogus'"},
+		{[]string{"-e", "signal=SIGNOPE", "true"}, "invalid signal 'SIGNOPE'"},
+		{[]string{"-e", "inject=openat:error=ENOPE", "true"}, "invalid error 'ENOPE'"},
+		{[]string{"-b", "execve", "true"}, "-b is not supported"},
 		{[]string{"-e", "trace=/open", "true"}, "regular expressions"},
 		{[]string{"-c", "--json", "true"}, "-c and --json cannot be combined"},
 	}
@@ -660,5 +664,61 @@ func TestTraceUnprivileged(t *testing.T) {
 	if r.code != 0 || r.stdout != "data\n" || !strings.Contains(r.stderr, fmt.Sprintf("openat(AT_FDCWD, %q, O_RDONLY) = 3", file)) ||
 		!strings.Contains(r.stderr, `read(3, "data\n", `) {
 		t.Errorf("exit %d, stdout %q, stderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// strace's options beyond the basics, each checked on a line strace
+// prints for the same run.
+func TestTraceStraceOptions(t *testing.T) {
+	hello := filepath.Join(traceData, "hello.txt")
+	cases := []struct {
+		name string
+		args []string
+		want *regexp.Regexp
+		not  *regexp.Regexp
+	}{
+		{"inject", []string{"-e", "trace=openat", "-e", "inject=openat:error=EACCES:when=3", "cat", hello},
+			regexp.MustCompile(`^openat\(AT_FDCWD, "/usr/lib/locale/locale-archive", O_RDONLY\|O_CLOEXEC\) += -1 EACCES \(Permission denied\) \(INJECTED\)$`), nil},
+		{"signal line", []string{"-e", "trace=none", "sh", "-c", "trap : USR1; kill -USR1 $$"},
+			regexp.MustCompile(`^--- SIGUSR1 \{si_signo=SIGUSR1, si_code=SI_USER, si_pid=\d+, si_uid=\d+\} ---$`), nil},
+		{"signal=none", []string{"-e", "trace=none", "-e", "signal=none", "sh", "-c", "trap : USR1; kill -USR1 $$"},
+			regexp.MustCompile(`^\+\+\+ exited with 0 \+\+\+$`), regexp.MustCompile(`SIGUSR1`)},
+		{"-f exits", []string{"-f", "-e", "trace=none", "sh", "-c", "cat " + hello + "; true"},
+			regexp.MustCompile(`^\[pid +\d+\] \+\+\+ exited with 0 \+\+\+$`), nil},
+		{"-z", []string{"-z", "-e", "trace=openat", "cat", hello, "/nonexistent"},
+			regexp.MustCompile(`^openat\(AT_FDCWD, "` + regexp.QuoteMeta(hello) + `", O_RDONLY\) += 3$`), regexp.MustCompile(`ENOENT`)},
+		{"-P", []string{"-P", hello, "cat", hello},
+			regexp.MustCompile(`^read\(3, "hello`), regexp.MustCompile(`^mmap|^execve`)},
+		{"-e write=", []string{"-e", "trace=write", "-e", "write=1", "cat", hello},
+			regexp.MustCompile(`^ \| 00000  68 65 6c 6c 6f 2c 20 73  63 74 72 61 63 65 2d 6c  hello, sctrace-l \|$`), nil},
+		{"-a", []string{"-a", "20", "-e", "trace=close", "cat", hello}, regexp.MustCompile(`^close\(3\) {12}= 0$`), nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := cli(t, "", nil, "", append([]string{"trace"}, c.args...)...)
+			found := false
+			for _, line := range strings.Split(r.stderr, "\n") {
+				found = found || c.want.MatchString(line)
+				if c.not != nil && c.not.MatchString(line) {
+					t.Errorf("line %q should not be there", line)
+				}
+			}
+			if !found {
+				t.Errorf("exit %d; no line matches %s in:\n%s", r.code, c.want, r.stderr)
+			}
+		})
+	}
+	// -ff: one file per process, FILE.PID, no pid column.
+	out := filepath.Join(t.TempDir(), "log")
+	r := cli(t, "", nil, "", "trace", "-ff", "-o", out, "-e", "trace=execve", "sh", "-c", "cat "+hello+"; true")
+	files, _ := filepath.Glob(out + ".*")
+	if r.code != 0 || len(files) != 2 {
+		t.Fatalf("-ff: exit %d, files %v, stderr %s", r.code, files, r.stderr)
+	}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if !strings.HasPrefix(string(b), "execve(") || !strings.Contains(string(b), "+++ exited with 0 +++") {
+			t.Errorf("%s: %q", f, b)
+		}
 	}
 }

@@ -1,0 +1,253 @@
+// Package strace is the strace-compatible `sctrace-lua trace` command: option
+// parsing, syscall selection, the trace lines, the -c summary and JSON. It is
+// built on engine's public API and engine/decode; it never touches Lua.
+package strace
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"os/user"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sctrace-lua/sctrace-lua/engine"
+	"github.com/sctrace-lua/sctrace-lua/engine/filter"
+	"golang.org/x/sys/unix"
+)
+
+// HelperMode is the engine helper mode of the traced child.
+const HelperMode = "strace"
+
+// payload is what the child needs: the filter and the command.
+type payload struct {
+	Programs [][]byte
+	Cmd      []string
+	Env      []string // -E
+	User     string   // -u
+}
+
+// RunChild is the life of the traced child: wait to be released, then load
+// the filter and exec the command in one step. It returns 127 when the exec
+// fails, as a shell does; the message is written by the child before the
+// filter can see it (the filter is installed only by a successful step).
+// Precondition: called on the main goroutine of a helper.
+func RunChild() int {
+	b, err := engine.HelperPayload()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "sctrace-lua trace: %s\n", err)
+		return 1
+	}
+	var p payload
+	if err := json.Unmarshal(b, &p); err != nil || len(p.Cmd) == 0 {
+		fmt.Fprintf(os.Stderr, "sctrace-lua trace: bad payload\n")
+		return 1
+	}
+	if err := engine.AwaitRelease(); err != nil {
+		return 1
+	}
+	if err := applyEnv(p.Env); err != nil {
+		fmt.Fprintf(os.Stderr, "sctrace-lua trace: -E: %s\n", err)
+		return 1
+	}
+	if p.User != "" {
+		if err := becomeUser(p.User); err != nil {
+			fmt.Fprintf(os.Stderr, "sctrace-lua trace: -u %s: %s\n", p.User, err)
+			return 1
+		}
+	}
+	path := p.Cmd[0]
+	resolved := path
+	if !containsSlash(path) {
+		r, err := exec.LookPath(path)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "sctrace-lua trace: exec: %s: %s\n", path, syscall.ENOENT.Error())
+			return 127
+		}
+		resolved = r
+	}
+	err = engine.Exec(resolved, p.Cmd, os.Environ(), p.Programs)
+	var ee *engine.ExecError
+	if errors.As(err, &ee) {
+		fmt.Fprintf(os.Stderr, "sctrace-lua trace: exec: %s: %s\n", path, ee.Errno.Error())
+	} else {
+		fmt.Fprintf(os.Stderr, "sctrace-lua trace: %s\n", err)
+	}
+	return 127
+}
+
+func containsSlash(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '/' {
+			return true
+		}
+	}
+	return false
+}
+
+// Main runs `sctrace-lua trace ARGS`; it returns the exit code (or does not
+// return: when the command was killed by a signal, this process dies of it).
+// Precondition: the runtime OS thread is locked (the Session's thread).
+func Main(args []string, stdout, stderr io.Writer) int {
+	o, err := Parse(args)
+	if err != nil {
+		msg := err.Error()
+		if errors.Is(err, ErrUsage) {
+			msg = msg[len(ErrUsage.Error())+2:]
+		}
+		fmt.Fprintf(stderr, "sctrace-lua trace: %s (see sctrace-lua trace --help)\n", msg)
+		return 2
+	}
+	if o.Help {
+		io.WriteString(stdout, usage)
+		return 0
+	}
+	spec := filter.Spec{Default: filter.ActionAllow}
+	act, err := filter.TraceAction(0)
+	if err != nil {
+		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
+		return 1
+	}
+	// execve always stops: its success ends the calls that are this
+	// program's own; injected calls stop too (udHidden when not selected).
+	hidden, err := filter.TraceAction(udHidden)
+	if err != nil {
+		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
+		return 1
+	}
+	stops := map[int]bool{}
+	for _, nr := range o.syscalls() {
+		stops[nr] = true
+		spec.Rules = append(spec.Rules, filter.Rule{Action: act, Syscall: nr})
+	}
+	extra := append([]int(nil), execNrs...)
+	for _, in := range o.Inject {
+		for nr := range in.sel {
+			extra = append(extra, nr)
+		}
+	}
+	for _, nr := range extra {
+		if !stops[nr] {
+			stops[nr] = true
+			spec.Rules = append(spec.Rules, filter.Rule{Action: hidden, Syscall: nr})
+		}
+	}
+	progs, err := spec.Programs()
+	if err != nil {
+		fmt.Fprintf(stderr, "sctrace-lua trace: filter: %s\n", err)
+		return 1
+	}
+	pl, _ := json.Marshal(payload{Programs: progs, Cmd: o.Cmd, Env: o.Env, User: o.User})
+
+	var out io.Writer = stderr
+	var file *os.File
+	if o.Output != "" && !o.PerPid {
+		file, err = os.OpenFile(o.Output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		if err != nil {
+			fmt.Fprintf(stderr, "sctrace-lua trace: -o: %s\n", err)
+			return 1
+		}
+		out = file
+	}
+	w := bufio.NewWriterSize(out, 64<<10)
+	tr := newTracer(o, w, file != nil)
+
+	s := engine.NewSession()
+	defer s.Close()
+	child, err := s.Spawn(HelperMode, pl)
+	if err != nil {
+		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
+		return 1
+	}
+	tr.root = child.Pid
+	tr.live[child.Pid] = true
+	st, err := s.Trace(child.Pid, engine.Hooks{
+		Seccomp:    tr.seccomp,
+		ThreadExit: tr.threadExit,
+		Signal:     tr.signal,
+	})
+	if o.Count || o.CountAndTrace {
+		tr.summary()
+	}
+	w.Flush()
+	tr.closeAll()
+	if tr.fileErr != nil {
+		fmt.Fprintf(stderr, "sctrace-lua trace: -ff: %s\n", tr.fileErr)
+	}
+	if file != nil {
+		file.Close()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
+		return 1
+	}
+	if st.Exited() {
+		return st.ExitStatus()
+	}
+	if st.Signaled() {
+		dieOf(st.Signal())
+	}
+	return 1
+}
+
+// dieOf makes this process die of sig, as strace does. The Go runtime dies
+// of HUP, INT, TERM and KILL when they are sent to it with their default
+// action; for the others a shell takes this process's place and kills
+// itself, with core dumps off so nothing is overwritten.
+func dieOf(sig syscall.Signal) {
+	if sig == syscall.SIGHUP || sig == syscall.SIGINT || sig == syscall.SIGKILL || sig == syscall.SIGTERM {
+		signal.Reset(sig)
+		unix.Kill(os.Getpid(), sig)
+		time.Sleep(time.Second)
+	}
+	syscall.Exec("/bin/sh", []string{"/bin/sh", "-c", "ulimit -c 0; kill -" + strconv.Itoa(int(sig)) + " $$"}, os.Environ())
+	os.Exit(128 + int(sig))
+}
+
+// applyEnv: -E VAR=VAL sets, -E VAR removes.
+func applyEnv(env []string) error {
+	for _, e := range env {
+		k, v, ok := strings.Cut(e, "=")
+		if k == "" {
+			return fmt.Errorf("bad variable %q", e)
+		}
+		if ok {
+			os.Setenv(k, v)
+		} else {
+			os.Unsetenv(k)
+		}
+	}
+	return nil
+}
+
+// becomeUser: -u, the user's groups, gid and uid (needs root).
+func becomeUser(name string) error {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return err
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	var groups []int
+	if gs, err := u.GroupIds(); err == nil {
+		for _, g := range gs {
+			if n, err := strconv.Atoi(g); err == nil {
+				groups = append(groups, n)
+			}
+		}
+	}
+	if err := syscall.Setgroups(groups); err != nil {
+		return err
+	}
+	if err := syscall.Setgid(gid); err != nil {
+		return err
+	}
+	return syscall.Setuid(uid)
+}
