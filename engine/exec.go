@@ -127,7 +127,6 @@ func (e *ExecError) Unwrap() error {
 	return e.Errno
 }
 
-
 // Exec replaces this process with path, after entering each Landlock
 // ruleset (descriptors from landlock.Ruleset.Create, in order: one domain
 // layer each) and installing each BPF program (raw struct sock_filter
@@ -141,10 +140,10 @@ func Exec(path string, argv, env []string, programs [][]byte, rulesets ...int) e
 
 // ExecSpec is what ExecWith installs and runs.
 type ExecSpec struct {
-	Path       string
-	Argv, Env  []string
-	Programs   [][]byte // BPF programs, installed in order
-	Rulesets   []int    // Landlock ruleset descriptors, entered in order
+	Path      string
+	Argv, Env []string
+	Programs  [][]byte // BPF programs, installed in order
+	Rulesets  []int    // Landlock ruleset descriptors, entered in order
 	// Listener is the index of the program with notify rules, installed
 	// with SECCOMP_FILTER_FLAG_NEW_LISTENER; -1 for none. At most one:
 	// the kernel allows one listener per filter chain.
