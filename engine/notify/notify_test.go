@@ -16,35 +16,63 @@ import (
 )
 
 // childEnv makes the test binary a child that execs mkdir DIR under a
-// filter notifying mkdir, its listener sent over fd 3.
-const childEnv = "NOTIFY_TEST_CHILD"
+// filter notifying mkdir, its listener sent over fd 3; childCat makes it
+// exec cat FILE under a filter notifying openat.
+const (
+	childEnv = "NOTIFY_TEST_CHILD"
+	childCat = "NOTIFY_TEST_CAT"
+)
+
+// mkdirCall is the call coreutils' mkdir makes, and the index of its path.
+func mkdirCall() (string, int) {
+	if runtime.GOARCH == "amd64" {
+		return "mkdir", 0
+	}
+	return "mkdirat", 1 // arm64 has no mkdir
+}
+
+func childExec(name, path string, argv []string) {
+	nr, err := filter.SyscallNumber(name)
+	if err != nil {
+		panic(err)
+	}
+	s := filter.Spec{Default: filter.ActionAllow}
+	if err := s.Add(filter.Rule{Action: filter.ActionNotify, Syscall: nr}); err != nil {
+		panic(err)
+	}
+	bpf, err := s.BPF()
+	if err != nil {
+		panic(err)
+	}
+	err = engine.ExecWith(engine.ExecSpec{Path: path, Argv: argv, Env: os.Environ(),
+		Programs: [][]byte{bpf}, Listener: 0, Ctl: 3})
+	os.Stderr.WriteString(err.Error() + "\n")
+	os.Exit(126)
+}
 
 func init() {
-	if os.Getenv(childEnv) != "" {
+	if os.Getenv(childEnv) != "" || os.Getenv(childCat) != "" {
 		runtime.LockOSThread() // the main thread: the C step installs and execs there
 	}
 }
 
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(childEnv); dir != "" {
-		s := filter.Spec{Default: filter.ActionAllow}
-		if err := s.Add(filter.Rule{Action: filter.ActionNotify, Syscall: unix.SYS_MKDIR}); err != nil {
-			panic(err)
-		}
-		bpf, err := s.BPF()
-		if err != nil {
-			panic(err)
-		}
-		err = engine.ExecWith(engine.ExecSpec{Path: "/bin/mkdir", Argv: []string{"mkdir", dir}, Env: os.Environ(),
-			Programs: [][]byte{bpf}, Listener: 0, Ctl: 3})
-		os.Stderr.WriteString(err.Error() + "\n")
-		os.Exit(126)
+		name, _ := mkdirCall()
+		childExec(name, "/bin/mkdir", []string{"mkdir", dir})
+	}
+	if file := os.Getenv(childCat); file != "" {
+		childExec("openat", "/bin/cat", []string{"cat", file})
 	}
 	os.Exit(m.Run())
 }
 
 // start runs the child and returns it with the listener it passed.
 func start(t *testing.T, dir string) (*exec.Cmd, *notify.Listener) {
+	return startEnv(t, childEnv+"="+dir, nil)
+}
+
+func startEnv(t *testing.T, env string, stdout *os.File) (*exec.Cmd, *notify.Listener) {
 	t.Helper()
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -53,7 +81,10 @@ func start(t *testing.T, dir string) (*exec.Cmd, *notify.Listener) {
 	mine, theirs := fds[0], os.NewFile(uintptr(fds[1]), "ctl")
 	defer unix.Close(mine)
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), childEnv+"="+dir)
+	cmd.Env = append(os.Environ(), env)
+	if stdout != nil {
+		cmd.Stdout = stdout
+	}
 	cmd.ExtraFiles = []*os.File{theirs}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -104,10 +135,11 @@ func serve(t *testing.T, l *notify.Listener, answer func(*notify.Call) error) (i
 			t.Fatal(err)
 		}
 		n++
-		if c.Nr != unix.SYS_MKDIR {
-			t.Errorf("notified syscall %d, want mkdir", c.Nr)
+		name, arg := mkdirCall()
+		if want, _ := filter.SyscallNumber(name); c.Nr != want {
+			t.Errorf("notified syscall %d, want %s", c.Nr, name)
 		}
-		p, truncated, err := c.ReadString(c.Args[0], 4096)
+		p, truncated, err := c.ReadString(c.Args[arg], 4096)
 		if err != nil || truncated {
 			t.Errorf("reading the path: %q %v %v", p, truncated, err)
 		}
@@ -121,7 +153,7 @@ func serve(t *testing.T, l *notify.Listener, answer func(*notify.Call) error) (i
 		if c.Valid() {
 			t.Error("answered call still valid")
 		}
-		if _, _, err := c.ReadString(c.Args[0], 16); !errors.Is(err, notify.ErrGone) {
+		if _, _, err := c.ReadString(c.Args[arg], 16); !errors.Is(err, notify.ErrGone) {
 			t.Errorf("read after the answer: %v, want ErrGone", err)
 		}
 		c.Release()
@@ -184,5 +216,66 @@ func TestClosedListenerAnswersENOSYS(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); err == nil {
 		t.Fatal("directory made although nobody answered")
+	}
+}
+
+// ReplyFd: cat asks for one file and gets the one the supervisor opened
+// itself (ADDFD with SEND); every other open (the loader's) continues.
+func TestReplyFd(t *testing.T) {
+	dir := t.TempDir()
+	asked, given := filepath.Join(dir, "asked"), filepath.Join(dir, "given")
+	if err := os.WriteFile(asked, []byte("asked\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(given, []byte("given by the supervisor\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(filepath.Join(dir, "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd, l := startEnv(t, childCat+"="+asked, out)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	replaced := 0
+	for {
+		err := l.Wait()
+		if errors.Is(err, notify.ErrNoUsers) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c notify.Call
+		if err := l.Receive(&c); err != nil {
+			if errors.Is(err, notify.ErrGone) {
+				continue
+			}
+			t.Fatal(err)
+		}
+		p, _, err := c.ReadString(c.Args[1], 4096)
+		if err == nil && p == asked {
+			fd, err := unix.Open(given, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := c.ReplyFd(fd, true); err != nil || n < 0 {
+				t.Errorf("ReplyFd: %d, %v", n, err)
+			}
+			unix.Close(fd)
+			replaced++
+		} else if err := c.Continue(); err != nil && !errors.Is(err, notify.ErrGone) {
+			t.Errorf("continue: %v", err)
+		}
+		c.Release()
+	}
+	l.Shutdown()
+	if err := <-done; err != nil {
+		t.Fatalf("cat: %v", err)
+	}
+	got, _ := os.ReadFile(out.Name())
+	if replaced != 1 || string(got) != "given by the supervisor\n" {
+		t.Fatalf("replaced %d opens, cat printed %q", replaced, got)
 	}
 }
