@@ -279,3 +279,33 @@ func TestReplyFd(t *testing.T) {
 		t.Fatalf("replaced %d opens, cat printed %q", replaced, got)
 	}
 }
+
+// A caller killed while its notification is pending: the answer reports
+// ErrGone (normal flow, nothing to do), readers too, and Valid is false.
+func TestKilledWhilePending(t *testing.T) {
+	cmd, l := start(t, filepath.Join(t.TempDir(), "made"))
+	defer l.Shutdown()
+	if err := l.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	var c notify.Call
+	if err := l.Receive(&c); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	cmd.Process.Kill()
+	cmd.Wait()
+	if c.Valid() {
+		t.Error("call of a killed thread still valid")
+	}
+	_, arg := mkdirCall()
+	if _, _, err := c.ReadString(c.Args[arg], 16); !errors.Is(err, notify.ErrGone) {
+		t.Errorf("read: %v, want ErrGone", err)
+	}
+	if err := c.Fail(int(unix.EPERM)); !errors.Is(err, notify.ErrGone) {
+		t.Errorf("answer: %v, want ErrGone", err)
+	}
+	if err := l.Wait(); !errors.Is(err, notify.ErrNoUsers) {
+		t.Errorf("Wait after the last task: %v, want ErrNoUsers", err)
+	}
+}
