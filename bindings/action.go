@@ -11,7 +11,7 @@ import (
 	"github.com/sctrace-lua/sctrace-lua/engine/filter"
 )
 
-const actionHelp = `"allow", "kill", "kill_process", "kill_thread", "trap", "log", {"errno", E} or {"trace", ud}`
+const actionHelp = `"allow", "kill", "kill_process", "kill_thread", "trap", "log", "notify", {"errno", E}, {"trace", ud} or {"notify"}`
 
 // toAction reads a filter action: a name, or {"errno", E} / {"trace", ud}.
 func toAction(v lua.LValue) (filter.Action, error) {
@@ -37,6 +37,11 @@ func toAction(v lua.LValue) (filter.Action, error) {
 				return filter.Action{}, err
 			}
 			return filter.TraceAction(ud)
+		case "notify":
+			if v.RawGetInt(2) != lua.LNil {
+				return filter.Action{}, fmt.Errorf("{\"notify\"} takes no value (the callback's ud is 0 for notify calls)")
+			}
+			return filter.ActionNotify, nil
 		}
 		return filter.Action{}, fmt.Errorf("unknown action table {%q, …} (expected %s)", kind, actionHelp)
 	}

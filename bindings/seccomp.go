@@ -129,6 +129,7 @@ var contextMethods = map[string]lua.LGFunction{
 	"kill_thread":    ruleMethod("kill_thread"),
 	"trap":           ruleMethod("trap"),
 	"log":            ruleMethod("log"),
+	"notify":         ruleMethod("notify"),
 	"errno":          ctxErrno,
 	"trace":          ctxTrace,
 	"add_rule":       ctxAddRule,

@@ -22,6 +22,7 @@ const (
 	Log                               // allow, but log via audit
 	Errno                             // fail with Action.Value as errno
 	Trace                             // stop for the ptrace tracer with Action.Value as event data
+	Notify                            // ask the user-notification listener (SECCOMP_RET_USER_NOTIF)
 )
 
 // Limits of Action.Value. The kernel hands SECCOMP_RET_DATA (16 bits) to the
@@ -39,6 +40,7 @@ var kindNames = [...]string{
 	Log:         "log",
 	Errno:       "errno",
 	Trace:       "trace",
+	Notify:      "notify",
 }
 
 func (k ActionKind) String() string {
@@ -63,6 +65,7 @@ var (
 	ActionKillThread  = Action{Kind: KillThread}
 	ActionTrap        = Action{Kind: Trap}
 	ActionLog         = Action{Kind: Log}
+	ActionNotify      = Action{Kind: Notify}
 )
 
 // String returns the form ParseAction accepts: "allow", "errno(EPERM)",
@@ -83,7 +86,7 @@ func (a Action) String() string {
 // Validate reports whether the kernel can express a.
 func (a Action) Validate() error {
 	switch a.Kind {
-	case Allow, KillProcess, KillThread, Trap, Log:
+	case Allow, KillProcess, KillThread, Trap, Log, Notify:
 		if a.Value != 0 {
 			return fmt.Errorf("%w: %s takes no value (got %d)", ErrInvalidAction, a.Kind, a.Value)
 		}
@@ -114,6 +117,7 @@ var simpleActions = []struct {
 	{"kill_thread", ActionKillThread},
 	{"trap", ActionTrap},
 	{"log", ActionLog},
+	{"notify", ActionNotify},
 }
 
 func simpleActionNames() string {
@@ -202,6 +206,8 @@ func (a Action) scmp() (seccomp.ScmpAction, error) {
 		return seccomp.ActTrap, nil
 	case Log:
 		return seccomp.ActLog, nil
+	case Notify:
+		return seccomp.ActNotify, nil
 	case Errno:
 		return seccomp.ActErrno.SetReturnCode(int16(a.Value)), nil
 	case Trace:

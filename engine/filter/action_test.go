@@ -145,3 +145,30 @@ func TestErrno(t *testing.T) {
 		}
 	}
 }
+
+func TestNotifyAction(t *testing.T) {
+	a, err := ActionByName("notify")
+	if err != nil || a != ActionNotify {
+		t.Fatalf("ActionByName(notify) = %v, %v", a, err)
+	}
+	if b, err := ParseAction(a.String()); err != nil || b != a {
+		t.Fatalf("ParseAction(%q) = %v, %v", a.String(), b, err)
+	}
+	if err := (Action{Kind: Notify, Value: 1}).Validate(); err == nil {
+		t.Fatal("notify with a value validated")
+	}
+	s := Spec{Default: ActionAllow}
+	if err := s.Add(Rule{Action: ActionNotify, Syscall: 83 /* mkdir on amd64; any valid number */}); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Uses(Notify) || s.Uses(Trace) {
+		t.Fatalf("Uses: notify %v trace %v", s.Uses(Notify), s.Uses(Trace))
+	}
+	pfc, err := s.PFC()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(pfc, "action 0x7fc00000;") && !strings.Contains(pfc, "action NOTIFY") { // libseccomp 2.5 prints SECCOMP_RET_USER_NOTIF as a number
+		t.Fatalf("PFC does not show the notify action:\n%s", pfc)
+	}
+}

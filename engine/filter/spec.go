@@ -147,3 +147,19 @@ func (s Spec) String() string {
 	}
 	return "seccomp filter: default " + s.Default.String() + ", " + strconv.Itoa(n) + unit
 }
+
+// Uses reports whether the spec has an action of kind k, as a rule's or
+// as the default: a spec with a Trace action needs a ptrace tracer, one
+// with a Notify action needs its filter installed with a notification
+// listener (SECCOMP_FILTER_FLAG_NEW_LISTENER).
+func (s Spec) Uses(k ActionKind) bool {
+	if s.Default.Kind == k {
+		return true
+	}
+	for _, r := range s.Rules {
+		if r.Action.Kind == k {
+			return true
+		}
+	}
+	return false
+}

@@ -49,6 +49,18 @@ assert(not pcall(function() Seccomp.new({default = "allow"}):trace("connect", 65
 assert(not pcall(function() Seccomp.new({default = "allow"}):trace("connect", -1) end))
 assert(pcall(function() Seccomp.new({default = "allow"}):trace("connect", 65535) end))
 assert(not pcall(function() Seccomp.new({default = {"errno", 0}}) end), "errno 0 refused")
+-- notify rules: ctx:notify(sc, conds...), {"notify"} and "notify" everywhere an action goes
+local n = Seccomp.new({default = "allow"}, function(r)
+  r:notify("mkdir", Seccomp.arg(2, "==", 448))
+  r:add_rule({"notify"}, "rmdir")
+  r:add_rule("notify", "unlinkat")
+end)
+local nr = n:rules()
+assert(#nr == 3 and nr[1].action == "notify" and nr[2].action == "notify" and nr[3].action == "notify", "notify rules")
+assert(nr[1].conds[1] == "arg2 == 0x1c0", tostring(nr[1].conds[1]))
+assert(Seccomp.new({default = {"notify"}}):default_action() == "notify", "notify default")
+assert(assert(n:export_pfc()):find("action 0x7fc00000;"), "pfc shows SECCOMP_RET_USER_NOTIF")
+assert(not pcall(function() Seccomp.new({default = "allow"}):add_rule({"notify", 3}, "mkdir") end), "notify takes no value")
 -- load outside a fork block
 local ok3, err3 = pcall(function() Seccomp.new({default = "allow"}):load() end)
 assert(not ok3 and err3:find("outside a Process.fork block"), err3)

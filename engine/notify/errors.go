@@ -1,0 +1,15 @@
+package notify
+
+import "errors"
+
+var (
+	// ErrGone: the notified call is no longer pending (its thread was
+	// killed, or the call was already answered). Normal flow: the caller
+	// needs no answer any more.
+	ErrGone = errors.New("notified call no longer pending (the thread was killed or the call answered)")
+	// ErrClosed: the listener was closed.
+	ErrClosed = errors.New("notification listener closed")
+	// ErrNoUsers: every task the filter applied to has exited; the
+	// listener will receive nothing more.
+	ErrNoUsers = errors.New("notification listener has no tasks left")
+)
