@@ -84,8 +84,8 @@ options:
   --seccomp-bpf   accepted: a seccomp filter always selects the calls
   -h, --help      show this help
 
-No -p: a seccomp filter cannot be added to a running process, so trace
-always starts CMD itself.
+No -p yet: trace always starts CMD itself. A script can trace a running
+process with Seccomp.attach(pid, fn) (every call stops, PTRACE_SYSCALL).
 
 exit status: CMD's; if a signal killed CMD, trace dies of the same signal.
 2 on a usage error.
@@ -553,7 +553,7 @@ loop:
 }
 
 const (
-	attachWhy = "a seccomp filter cannot be added to a running process, so trace always starts the command"
+	attachWhy = "trace does not attach yet (it always starts the command); a script can trace a running process with Seccomp.attach(pid, fn)"
 	detachWhy = "a detached process would keep trace's seccomp filter, and each selected call would then fail with ENOSYS"
 )
 
