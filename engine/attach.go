@@ -192,11 +192,7 @@ func (t *trace) detachStop(th *thread, ws unix.WaitStatus) {
 	case ws.StopSignal() == unix.SIGTRAP|0x80:
 		var si syscallInfo
 		if th.inject != nil && getSyscallInfo(th.tid, &si) == nil && si.Op == unix.PTRACE_SYSCALL_INFO_EXIT {
-			var g regs
-			if g.load(th.tid) == nil {
-				g.setRet(*th.inject)
-				g.store(th.tid)
-			}
+			th.storeInjected()
 		}
 	case event == 0 && ws.StopSignal() != unix.SIGTRAP:
 		sig = int(ws.StopSignal()) // signal-delivery-stop
@@ -219,14 +215,7 @@ func (t *trace) syscallStop(th *thread) {
 		th.inject = nil
 		t.entryStop(th, &si)
 	case unix.PTRACE_SYSCALL_INFO_EXIT:
-		if th.inject != nil {
-			var g regs
-			if g.load(th.tid) == nil {
-				g.setRet(*th.inject)
-				g.store(th.tid)
-			}
-			th.inject = nil
-		}
+		th.storeInjected()
 		t.exitStop(th)
 	default:
 		t.resume(th, 0)
@@ -284,4 +273,19 @@ func (t *trace) entryStop(th *thread, si *syscallInfo) {
 		t.detachAll()
 	}
 	t.resume(th, 0)
+}
+
+// storeInjected puts the return value of a call skipped at its entry into
+// the thread's registers at its exit stop, where the kernel may have
+// replaced it.
+func (th *thread) storeInjected() {
+	if th.inject == nil {
+		return
+	}
+	var g regs
+	if g.load(th.tid) == nil {
+		g.setRet(*th.inject)
+		g.store(th.tid)
+	}
+	th.inject = nil
 }
