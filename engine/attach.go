@@ -224,7 +224,7 @@ func (t *trace) syscallStop(th *thread) {
 
 func (t *trace) entryStop(th *thread, si *syscallInfo) {
 	st := &t.stop
-	*st = Stop{Tid: th.tid, Pid: th.tgid, t: t, valid: true, Nr: int(si.Nr), Args: si.Args}
+	*st = Stop{Tid: th.tid, Pid: th.tgid, t: t, valid: true, Nr: int(si.Nr), Args: si.Args, IP: si.IP, SP: si.SP}
 	defer st.closeCopies()
 	d := Decision{}
 	var err error

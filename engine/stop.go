@@ -18,6 +18,7 @@ type Stop struct {
 	Args [6]uint64 // raw arguments
 	UD   uint32    // SECCOMP_RET_DATA of the rule that matched
 	IP   uint64    // the instruction pointer (after the syscall instruction)
+	SP   uint64    // the stack pointer at the call
 
 	t          *trace
 	valid      bool
@@ -44,6 +45,10 @@ type ReturnFunc func(s *Stop, ret int64) (v int64, replace bool, err error)
 // AtExit reports whether this Stop is a call's exit (ReturnFunc) rather than
 // its seccomp stop.
 func (s *Stop) AtExit() bool { return s.atExit }
+
+// StackPointer is SP; decoders that read the stack (rt_sigreturn's signal
+// frame) look for it.
+func (s *Stop) StackPointer() uint64 { return s.SP }
 
 // Valid reports whether the stop can still be used.
 func (s *Stop) Valid() bool { return s != nil && s.valid }

@@ -253,7 +253,7 @@ func (t *trace) seccompStop(th *thread) {
 		t.resume(th, 0) // vanished, or not a seccomp stop after all
 		return
 	}
-	st.Nr, st.Args, st.UD, st.IP = int(si.Nr), si.Args, si.Data, si.IP
+	st.Nr, st.Args, st.UD, st.IP, st.SP = int(si.Nr), si.Args, si.Data, si.IP, si.SP
 	d := Decision{}
 	var err error
 	if t.hooks.Seccomp != nil {

@@ -40,9 +40,9 @@
 //
 // Known differences from strace: structures strace expands but this package
 // prints as addresses (termios, sigaltstack, flock, siginfo, open_how,
-// clone3's args, select's fd sets, msghdr control data), rt_sigreturn without
-// the mask (it would need the stack pointer), and ppoll without the time
-// left.
+// select's fd sets, msghdr control data), and ppoll without the time left.
+// rt_sigreturn's mask needs a Memory that tells the stack pointer
+// (*engine.Stop does); without one it prints rt_sigreturn().
 //
 // # Safety
 //
