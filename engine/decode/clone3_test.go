@@ -23,7 +23,9 @@ func TestClone3(t *testing.T) {
 			want: "clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, " +
 				"child_tid=0x7fdd07784990, parent_tid=0x2000, exit_signal=0, stack=0x7fdd06f84000, stack_size=0x7fff80, tls=0x7fdd077846c0}, 88) = -1 EAGAIN (Resource temporarily unavailable)"},
 		{name: "vfork", sys: "clone3", args: map[string]uint64{"cl_args": bufA, "size": 88},
-			mem: func(m *fakeMem) { m.words(bufA, unix.CLONE_VM|unix.CLONE_VFORK, 0, 0, 0, uint64(unix.SIGCHLD), 0x7f3c1000, 0x9000, 0, 0, 0, 0) }, ret: r(77),
+			mem: func(m *fakeMem) {
+				m.words(bufA, unix.CLONE_VM|unix.CLONE_VFORK, 0, 0, 0, uint64(unix.SIGCHLD), 0x7f3c1000, 0x9000, 0, 0, 0, 0)
+			}, ret: r(77),
 			want: "clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=0x7f3c1000, stack_size=0x9000}, 88) = 77"},
 		{name: "too small", sys: "clone3", args: map[string]uint64{"cl_args": bufA, "size": 56},
 			mem: func(m *fakeMem) { m.words(bufA, 0, 0, 0, 0, 0, 0, 0, 0) }, ret: r(-int64(unix.EINVAL)),

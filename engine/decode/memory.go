@@ -28,6 +28,28 @@ type Options struct {
 	StrSize int
 	// FdPaths is -y: show the path behind every file descriptor.
 	FdPaths bool
+	// FdDetails is what -yy (--decode-fds=socket,dev,pidfd) adds; it
+	// needs a Memory that can describe descriptors (fdDescriber).
+	FdDetails FdDetail
+}
+
+// FdDetail selects what a descriptor shows beyond its path.
+type FdDetail uint8
+
+const (
+	FdSockets FdDetail = 1 << iota // a socket's protocol and addresses: 3<TCP:[127.0.0.1:80->127.0.0.1:5000]>
+	FdDevices                      // a device file's type and numbers: 1</dev/null<char 1:3>>
+	FdPidfds                       // the process a pidfd refers to: 4<pid:1234>
+	FdAll     = FdSockets | FdDevices | FdPidfds
+)
+
+// fdDescriber is a Memory that can say more about a descriptor than its
+// path, for Options.FdDetails. DescribeFd gets the descriptor and its path
+// and returns, for "socket:[N]", strace's text for the socket
+// ("TCP:[…]", "UNIX:[…]"); for a device file, "char M:m" or "block M:m";
+// for "anon_inode:[pidfd]", "pid:N". ok is false when it knows no more.
+type fdDescriber interface {
+	DescribeFd(fd int, path string) (text string, ok bool)
 }
 
 const (

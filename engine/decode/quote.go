@@ -71,6 +71,10 @@ func quote(b []byte, st quoteStyle) string {
 	return s.String()
 }
 
+// QuoteString is b quoted as strace's default string_quote does: "…" with
+// C escapes and octal for unprintable bytes.
+func QuoteString(b []byte) string { return quote(b, quoteStyle{}) }
+
 // quoteTrunc quotes the first limit bytes of b and marks a cut with "...",
 // as strace does for strings longer than -s.
 func quoteTrunc(b []byte, limit int, st quoteStyle) string {

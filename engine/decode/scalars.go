@@ -93,14 +93,53 @@ func decDirfd(s *state, i int, p param) {
 
 func fdText(s *state, fd int64) (text, path string) {
 	text = strconv.FormatInt(fd, 10)
-	if !s.o.FdPaths || fd < 0 {
+	if (!s.o.FdPaths && s.o.FdDetails == 0) || fd < 0 {
 		return text, ""
 	}
 	p, err := s.mem.FdPath(int(fd))
 	if err != nil || p == "" {
 		return text, ""
 	}
+	if suffix, ok := fdDetailSuffix(s, int(fd), p); ok {
+		return text + suffix, p
+	}
+	if !s.o.FdPaths {
+		return text, ""
+	}
 	return text + fdPathSuffix(p), p
+}
+
+// fdDetailSuffix is strace's -yy text for a socket, a device or a pidfd
+// (printsocket, printdev, printpidfd); ok is false for other files.
+func fdDetailSuffix(s *state, fd int, p string) (string, bool) {
+	want := s.o.FdDetails
+	if want == 0 {
+		return "", false
+	}
+	d, _ := s.mem.(fdDescriber)
+	describe := func() (string, bool) {
+		if d == nil {
+			return "", false
+		}
+		return d.DescribeFd(fd, p)
+	}
+	switch {
+	case want&FdSockets != 0 && strings.HasPrefix(p, "socket:["):
+		if t, ok := describe(); ok {
+			return "<" + t + ">", true
+		}
+		return "<" + p + ">", true
+	case want&FdDevices != 0 && strings.HasPrefix(p, "/"):
+		if t, ok := describe(); ok {
+			return "<" + quote([]byte(p), quoteStyle{noQuotes: true, escape: "<>"}) + "<" + t + ">>", true
+		}
+	case want&FdPidfds != 0 && p == "anon_inode:[pidfd]":
+		if t, ok := describe(); ok {
+			return "<" + t + ">", true
+		}
+		return "<" + p + ">", true
+	}
+	return "", false
 }
 
 // fdPathSuffix is strace's <path> after a descriptor; a deleted file's

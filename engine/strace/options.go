@@ -25,7 +25,8 @@ type Options struct {
 	Output    string
 	StrSize   int
 	FdPaths   bool
-	Time      int // -t count, at most 3
+	FdDetails decode.FdDetail // -yy, --decode-fds=socket,dev,pidfd
+	Time      int             // -t count, at most 3
 	Durations bool
 	Count     bool
 	JSON      bool
@@ -397,7 +398,7 @@ func Parse(args []string) (*Options, error) {
 		"--abbrev":          qual("abbrev"),
 		"--verbose":         qual("verbose"),
 		"--raw":             qual("raw"),
-		"--decode-fds":      func(v string) error { o.FdPaths = true; return nil },
+		"--decode-fds":      o.decodeFds,
 		"--interruptible":   func(string) error { return nil },
 	}
 	// short options with a value: -sN or -s N
@@ -489,6 +490,9 @@ loop:
 				case 'f':
 					follow++
 				case 'y':
+					if o.FdPaths {
+						o.FdDetails = decode.FdAll // -yy
+					}
 					o.FdPaths = true
 				case 't':
 					o.Time++
@@ -567,6 +571,30 @@ func flagWhy(f string) string {
 		return f + " is not supported: no unwinder"
 	}
 	return f + " is not supported"
+}
+
+// decodeFds is --decode-fds=SET: path, socket, dev, pidfd, all, none.
+func (o *Options) decodeFds(v string) error {
+	o.FdPaths, o.FdDetails = false, 0
+	for _, w := range strings.Split(v, ",") {
+		switch w {
+		case "path":
+			o.FdPaths = true
+		case "socket":
+			o.FdDetails |= decode.FdSockets
+		case "dev":
+			o.FdDetails |= decode.FdDevices
+		case "pidfd":
+			o.FdDetails |= decode.FdPidfds
+		case "all":
+			o.FdPaths, o.FdDetails = true, decode.FdAll
+		case "none":
+			o.FdPaths, o.FdDetails = false, 0
+		default:
+			return usageErr("invalid --decode-fds %q (path, socket, dev, pidfd, all or none)", w)
+		}
+	}
+	return nil
 }
 
 // syscalls lists the selected numbers, sorted.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sctrace-lua/sctrace-lua/engine"
 	"github.com/sctrace-lua/sctrace-lua/engine/decode"
+	"github.com/sctrace-lua/sctrace-lua/engine/sockdiag"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,6 +39,7 @@ type tracer struct {
 	files   map[int]*os.File
 	outs    map[int]*bufio.Writer
 	fileErr error
+	socks   *sockdiag.Cache // -yy: what the kernel said about each socket
 }
 
 type pendingCall struct {
@@ -61,7 +63,7 @@ func newTracer(o *Options, w *bufio.Writer, toFile bool) *tracer {
 	}
 	t := &tracer{o: o, w: w, toFile: toFile, live: map[int]bool{}, stats: map[int]*stat{},
 		pending: map[int]*pendingCall{}, files: map[int]*os.File{}, outs: map[int]*bufio.Writer{},
-		dopts: decode.Options{StrSize: strsize, FdPaths: o.FdPaths}}
+		dopts: decode.Options{StrSize: strsize, FdPaths: o.FdPaths, FdDetails: o.FdDetails}}
 	if len(o.Paths) > 0 {
 		t.paths = map[string]bool{}
 		for _, p := range o.Paths {
@@ -147,7 +149,7 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		})
 		return d, nil
 	}
-	c := decode.Decode(st.Nr, st.Args, st, t.dopts)
+	c := decode.Decode(st.Nr, st.Args, t.memory(st), t.dopts)
 	if t.paths != nil && !t.usesPath(c, st) {
 		return d, nil
 	}
@@ -156,7 +158,7 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		if d.Verdict == engine.Fail {
 			ret = -d.Value
 		}
-		c.Exit(ret, st, t.dopts)
+		c.Exit(ret, t.memory(st), t.dopts)
 		t.finish(st.Tid, st.Pid, t0, st.IP, c, 0, " (INJECTED)")
 		return d, nil
 	}
@@ -173,7 +175,7 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		}
 		t.execed = true
 		dur := time.Since(t0)
-		c.Exit(ret, s, t.dopts)
+		c.Exit(ret, t.memory(s), t.dopts)
 		t.finish(s.Tid, s.Pid, t0, ip, c, dur, "")
 		if t.o.AllRead || t.o.AllWrite || len(t.o.ReadFds) > 0 || len(t.o.WriteFds) > 0 {
 			t.dump(s, c, ret)
