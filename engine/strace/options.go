@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sctrace-lua/sctrace-lua/engine/decode"
 	"github.com/sctrace-lua/sctrace-lua/engine/filter"
@@ -46,14 +47,16 @@ type Options struct {
 	// ReadFds, WriteFds: -e read=, -e write= (hex dumps); AllRead/AllWrite: all.
 	ReadFds, WriteFds map[int]bool
 	AllRead, AllWrite bool
-	Relative          bool     // -r
-	Env               []string // -E: VAR=VAL sets, VAR removes
-	User              string   // -u
-	PerPid            bool     // -ff: one file per process, FILE.PID
-	CountAndTrace     bool     // -C
-	Wall              bool     // -w: the summary counts wall time
-	SortBy            string   // -S
-	IP                bool     // -i
+	Relative          bool          // -r
+	Env               []string      // -E: VAR=VAL sets, VAR removes
+	User              string        // -u
+	PerPid            bool          // -ff: one file per process, FILE.PID
+	CountAndTrace     bool          // -C
+	Wall              bool          // -w: the summary counts wall time
+	SortBy            string        // -S
+	Columns           []column      // -U; nil: strace's default
+	Overhead          time.Duration // -O: subtracted from each call's time
+	IP                bool          // -i
 	Inject            []*injection
 	quietExit         bool // -e quiet=exit
 	countSeen         int
@@ -364,42 +367,44 @@ func Parse(args []string) (*Options, error) {
 	setE := func(v string) error { o.Env = append(o.Env, v); return nil }
 	setU := func(v string) error { o.User = v; return nil }
 	setSort := func(v string) error {
-		switch v {
-		case "time", "time_total", "total_time", "calls", "count", "errors", "error", "name", "syscall", "syscall_name", "nothing", "none":
-			o.SortBy = v
-			return nil
+		if _, ok := columnNames[v]; !ok {
+			return usageErr("invalid sortby: '%s'", v)
 		}
-		return usageErr("invalid sortby: '%s'", v)
+		o.SortBy = v
+		return nil
 	}
+	setColumns := func(v string) (err error) { o.Columns, err = parseColumns(v); return err }
+	setOverhead := func(v string) (err error) { o.Overhead, err = parseOverhead(v); return err }
 	reject := func(flag, why string) func(string) error {
 		return func(string) error { return usageErr("%s is not supported: %s", flag, why) }
 	}
 	qual := func(q string) func(string) error { return func(v string) error { return o.expr(q + "=" + v) } }
 	// long options with a value: --name=V or --name V
 	longs := map[string]func(string) error{
-		"--trace":           o.expr,
-		"--output":          func(v string) error { o.Output = v; return nil },
-		"--string-limit":    setS,
-		"--columns":         setA,
-		"--trace-path":      setP,
-		"--signal":          qual("signal"),
-		"--status":          qual("status"),
-		"--read":            qual("read"),
-		"--write":           qual("write"),
-		"--inject":          qual("inject"),
-		"--fault":           qual("fault"),
-		"--env":             setE,
-		"--user":            setU,
-		"--summary-sort-by": setSort,
-		"--summary-columns": reject("--summary-columns", "the summary has strace's default columns only"),
-		"--attach":          reject("-p", attachWhy),
-		"--detach-on":       reject("-b", detachWhy),
-		"--quiet":           qual("quiet"),
-		"--abbrev":          qual("abbrev"),
-		"--verbose":         qual("verbose"),
-		"--raw":             qual("raw"),
-		"--decode-fds":      o.decodeFds,
-		"--interruptible":   func(string) error { return nil },
+		"--trace":                    o.expr,
+		"--output":                   func(v string) error { o.Output = v; return nil },
+		"--string-limit":             setS,
+		"--columns":                  setA,
+		"--trace-path":               setP,
+		"--signal":                   qual("signal"),
+		"--status":                   qual("status"),
+		"--read":                     qual("read"),
+		"--write":                    qual("write"),
+		"--inject":                   qual("inject"),
+		"--fault":                    qual("fault"),
+		"--env":                      setE,
+		"--user":                     setU,
+		"--summary-sort-by":          setSort,
+		"--summary-columns":          setColumns,
+		"--summary-syscall-overhead": setOverhead,
+		"--attach":                   reject("-p", attachWhy),
+		"--detach-on":                reject("-b", detachWhy),
+		"--quiet":                    qual("quiet"),
+		"--abbrev":                   qual("abbrev"),
+		"--verbose":                  qual("verbose"),
+		"--raw":                      qual("raw"),
+		"--decode-fds":               o.decodeFds,
+		"--interruptible":            func(string) error { return nil },
 	}
 	// short options with a value: -sN or -s N
 	shorts := map[byte]func(string) error{
@@ -411,12 +416,12 @@ func Parse(args []string) (*Options, error) {
 		'E': setE,
 		'u': setU,
 		'S': setSort,
-		'U': longs["--summary-columns"],
+		'U': setColumns,
 		'p': reject("-p", attachWhy),
 		'b': reject("-b", detachWhy),
 		'I': func(string) error { return nil }, // interruptibility: trace is always interruptible by a fatal signal
 		'X': reject("-X", "constants are always printed in strace's default (abbreviated) style"),
-		'O': reject("-O", "the summary measures each call between its stops; there is no overhead to subtract"),
+		'O': setOverhead,
 	}
 	flags := map[string]func(){
 		"--json":                func() { o.JSON = true },

@@ -54,6 +54,7 @@ type stat struct {
 	name          string
 	calls, errors int
 	time          time.Duration
+	min, max      time.Duration // the shortest and the longest call
 }
 
 func newTracer(o *Options, w *bufio.Writer, toFile bool) *tracer {
@@ -244,6 +245,11 @@ func (t *tracer) count(nr int, ret int64, d time.Duration) {
 		s = &stat{nr: nr, name: decode.Decode(nr, [6]uint64{}, nil, t.dopts).Name}
 		t.stats[nr] = s
 	}
+	d = max(d-t.o.Overhead, 0) // -O
+	if s.calls == 0 || d < s.min {
+		s.min = d
+	}
+	s.max = max(s.max, d)
 	s.calls++
 	s.time += d
 	if ret < 0 && ret >= -4095 {
@@ -428,69 +434,6 @@ func (t *tracer) threadExit(tid int, st engine.Status) {
 		t.buf = b
 	}
 	delete(t.live, tid)
-}
-
-func (t *tracer) summary() {
-	var rows []*stat
-	total := stat{name: "total"}
-	width := 16
-	for _, s := range t.stats {
-		rows = append(rows, s)
-		total.calls += s.calls
-		total.errors += s.errors
-		total.time += s.time
-		if len(s.name) > width {
-			width = len(s.name)
-		}
-	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		switch t.o.SortBy {
-		case "calls", "count":
-			if a.calls != b.calls {
-				return a.calls > b.calls
-			}
-		case "errors", "error":
-			if a.errors != b.errors {
-				return a.errors > b.errors
-			}
-		case "name", "syscall", "syscall_name":
-			return a.name < b.name
-		case "nothing", "none":
-			return a.nr < b.nr
-		default:
-			if a.time != b.time {
-				return a.time > b.time
-			}
-		}
-		return a.nr < b.nr
-	})
-	dashes := "------ ----------- ----------- --------- --------- " + strings.Repeat("-", width) + "\n"
-	row := func(pct float64, s *stat) {
-		usecs := int64(0)
-		if s.calls > 0 {
-			usecs = s.time.Microseconds() / int64(s.calls)
-		}
-		errs := strings.Repeat(" ", 9)
-		if s.errors > 0 {
-			errs = pad(strconv.Itoa(s.errors), 9)
-		}
-		t.w.WriteString(pad(strconv.FormatFloat(pct, 'f', 2, 64), 6) + " " +
-			pad(strconv.FormatFloat(s.time.Seconds(), 'f', 6, 64), 11) + " " +
-			pad(strconv.FormatInt(usecs, 10), 11) + " " + pad(strconv.Itoa(s.calls), 9) + " " +
-			errs + " " + s.name + "\n")
-	}
-	t.w.WriteString("% time     seconds  usecs/call     calls    errors syscall\n")
-	t.w.WriteString(dashes)
-	for _, s := range rows {
-		pct := 0.0
-		if total.time > 0 {
-			pct = 100 * float64(s.time) / float64(total.time)
-		}
-		row(pct, s)
-	}
-	t.w.WriteString(dashes)
-	row(100, &total)
 }
 
 func pad(s string, n int) string {
