@@ -529,11 +529,18 @@ func TestTraceClasses(t *testing.T) {
 	}
 	needStrace(t)
 	hello := filepath.Join(traceData, "hello.txt")
-	for _, class := range []string{"%file", "%desc", "%memory", "%process", "%network,%signal", "file"} {
+	for _, class := range []string{"%file", "%desc", "%memory", "%process", "%network,%signal", "file",
+		"%stat", "%fstat", "%%stat", "%statfs", "%%statfs", "/^(open|read)", "/stat$,close"} {
 		want, _ := runStrace(t, "-f", "-e", "trace="+class, "cat", hello, "/nonexistent")
 		got, _ := runTrace(t, "-f", "-e", "trace="+class, "cat", hello, "/nonexistent")
 		compareTraces(t, class, want, got)
 	}
+	want, _ := runStrace(t, "-f", "-e", "trace=%pure", "id")
+	got, _ := runTrace(t, "-f", "-e", "trace=%pure", "id")
+	if !strings.Contains(got, "getuid() ") {
+		t.Errorf("%%pure: no getuid in\n%s", got)
+	}
+	compareTraces(t, "%pure", want, got)
 	r := cli(t, "", nil, "", "-e", `local t = Seccomp.syscall_class("openat") print(table.concat(t, " "))`)
 	if r.code != 0 || r.stdout != "%desc %file\n" {
 		t.Errorf("syscall_class(openat): exit %d %q %s", r.code, r.stdout, r.stderr)
@@ -562,7 +569,8 @@ func TestTraceBadOptions(t *testing.T) {
 		{[]string{"-e", "signal=SIGNOPE", "true"}, "invalid signal 'SIGNOPE'"},
 		{[]string{"-e", "inject=openat:error=ENOPE", "true"}, "invalid error 'ENOPE'"},
 		{[]string{"-b", "execve", "true"}, "-b is not supported"},
-		{[]string{"-e", "trace=/open", "true"}, "regular expressions"},
+		{[]string{"-e", "trace=/open(", "true"}, "invalid regular expression"},
+		{[]string{"-e", "trace=%nosuch", "true"}, "invalid syscall class"},
 		{[]string{"-c", "--json", "true"}, "-c and --json cannot be combined"},
 	}
 	for _, c := range cases {

@@ -636,8 +636,10 @@ func TestClasses(t *testing.T) {
 		"execve":     "%file %process",
 		"mmap":       "%desc %memory",
 		"kill":       "%process %signal",
-		"getpid":     "",
-		"newfstatat": "%desc %file",
+		"getpid":     "%pure",
+		"newfstatat": "%desc %file %fstat %%stat",
+		"fstatfs":    "%desc %fstatfs %%statfs",
+		"read":       "%desc",
 	} {
 		got, ok := Classes(name)
 		if !ok {

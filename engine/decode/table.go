@@ -17,7 +17,7 @@ func (k kind) String() string {
 }
 
 // class is a set of strace syscall classes (%file, %desc, …).
-type class uint16
+type class uint32
 
 func (c class) names() []string {
 	var out []string

@@ -166,6 +166,14 @@ const (
 	classIpc
 	classCreds
 	classClock
+	classStat
+	classLstat
+	classFstat
+	classStatLike
+	classStatfs
+	classFstatfs
+	classStatfsLike
+	classPure
 )
 
 var classNames = [...]string{
@@ -178,4 +186,12 @@ var classNames = [...]string{
 	"%ipc",
 	"%creds",
 	"%clock",
+	"%stat",
+	"%lstat",
+	"%fstat",
+	"%%stat",
+	"%statfs",
+	"%fstatfs",
+	"%%statfs",
+	"%pure",
 }

@@ -3,6 +3,8 @@ package strace
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -98,6 +100,7 @@ exit status: CMD's; if a signal killed CMD, trace dies of the same signal.
 // Usage is the --help text.
 func Usage() string { return usage }
 
+// knownClasses are the classes strace also takes without "%".
 var knownClasses = map[string]bool{
 	"desc": true, "file": true, "network": true, "net": true, "process": true,
 	"signal": true, "memory": true, "ipc": true, "creds": true, "clock": true,
@@ -134,22 +137,33 @@ func selectSyscalls(expr string, sel map[int]bool) error {
 			}
 		case item == "none":
 		case strings.HasPrefix(item, "/"):
-			return usageErr("regular expressions in -e trace= are not supported: %s", item)
-		case strings.HasPrefix(item, "%") || knownClasses[item]:
-			class := strings.TrimPrefix(item, "%")
-			if class == "net" {
-				class = "network"
+			re, err := regexp.Compile(item[1:])
+			if err != nil {
+				return usageErr("invalid regular expression in -e trace=%s: %v", item, err)
 			}
-			if !knownClasses[class] {
+			for _, name := range filter.Names() {
+				if re.MatchString(name) {
+					if nr, err := filter.SyscallNumber(name); err == nil {
+						set[nr] = true
+					}
+				}
+			}
+		case strings.HasPrefix(item, "%") || knownClasses[item]:
+			class := item
+			if !strings.HasPrefix(class, "%") {
+				class = "%" + class // the old names without %: file, desc, …
+			}
+			if class == "%net" {
+				class = "%network"
+			}
+			if !slices.Contains(decode.ClassNames(), class) {
 				return usageErr("invalid syscall class '%s'", item)
 			}
 			for _, name := range filter.Names() {
 				cs, _ := decode.Classes(name)
-				for _, c := range cs {
-					if c == "%"+class {
-						if nr, err := filter.SyscallNumber(name); err == nil {
-							set[nr] = true
-						}
+				if slices.Contains(cs, class) {
+					if nr, err := filter.SyscallNumber(name); err == nil {
+						set[nr] = true
 					}
 				}
 			}

@@ -100,7 +100,12 @@ func camel(s string) string {
 
 func kindIdent(t string) string { return "kind" + camel(t) }
 func setIdent(s string) string  { return "set" + camel(s) }
+// classIdent: %file is classFile, strace's %%stat (every stat-like
+// call) classStatLike.
 func classIdent(c string) string {
+	if rest, ok := strings.CutPrefix(c, "%%"); ok {
+		return "class" + camel(rest) + "Like"
+	}
 	return "class" + camel(strings.TrimPrefix(c, "%"))
 }
 

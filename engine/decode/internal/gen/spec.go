@@ -49,7 +49,7 @@ type paramDecl struct {
 
 var (
 	identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	callRe  = regexp.MustCompile(`^([a-z_][a-z0-9_]*)\((.*)\)\s*->\s*([a-z_0-9]+)((?:\s+%[a-z]+)*)(?:\s+@([a-z0-9]+))?\s*$`)
+	callRe  = regexp.MustCompile(`^([a-z_][a-z0-9_]*)\((.*)\)\s*->\s*([a-z_0-9]+)((?:\s+%%?[a-z]+)*)(?:\s+@([a-z0-9]+))?\s*$`)
 	paramRe = regexp.MustCompile(`^([a-z_][a-z0-9_]*):([a-z_][a-z0-9_]*)(?:\(([a-z_][a-z0-9_]*)\))?$`)
 	typeRe  = regexp.MustCompile(`^([a-z_][a-z0-9_]*)(\(ref\))?$`)
 	archs   = map[string]bool{"amd64": true, "arm64": true}
