@@ -75,6 +75,8 @@ const (
 	kindSigactionIn
 	kindSigactionOut
 	kindNone
+	kindUmode
+	kindStatfsOut
 	kindFlags
 	kindEnum
 )
@@ -151,8 +153,10 @@ var kindNames = [...]string{
 	68: "sigaction_in",
 	69: "sigaction_out",
 	70: "none",
-	71: "flags",
-	72: "enum",
+	71: "umode",
+	72: "statfs_out",
+	73: "flags",
+	74: "enum",
 }
 
 // strace's syscall classes.

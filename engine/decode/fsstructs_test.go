@@ -1,0 +1,47 @@
+package decode
+
+import (
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestFsDecoders(t *testing.T) {
+	proc := unix.Statfs_t{Type: unix.PROC_SUPER_MAGIC, Bsize: 4096, Namelen: 255, Frsize: 4096, Flags: 0x20 | unix.ST_RELATIME}
+	proc.Fsid.Val = [2]int32{0x15, 0}
+	odd := unix.Statfs_t{Type: 0x12345, Bsize: 512, Blocks: 10, Bfree: 9, Bavail: 8, Files: 7, Ffree: 6, Namelen: 14, Frsize: 512, Flags: unix.ST_RDONLY}
+	odd.Fsid.Val = [2]int32{-1, 1}
+	runCases(t, []tcase{
+		{name: "fstatfs proc", sys: "fstatfs", args: map[string]uint64{"fd": 3, "buf": bufA},
+			mem: func(m *fakeMem) { m.put(bufA, structBytes(&proc)) }, ret: r(0),
+			want: "fstatfs(3, {f_type=PROC_SUPER_MAGIC, f_bsize=4096, f_blocks=0, f_bfree=0, f_bavail=0, f_files=0, f_ffree=0, f_fsid={val=[0x15, 0]}, f_namelen=255, f_frsize=4096, f_flags=ST_VALID|ST_RELATIME}) = 0"},
+		{name: "statfs unknown type, flags not valid", sys: "statfs", args: map[string]uint64{"path": bufB, "buf": bufA},
+			mem: func(m *fakeMem) { m.put(bufA, structBytes(&odd)); m.str(bufB, "/") }, ret: r(0),
+			want: `statfs("/", {f_type=0x12345, f_bsize=512, f_blocks=10, f_bfree=9, f_bavail=8, f_files=7, f_ffree=6, f_fsid={val=[0xffffffff, 0x1]}, f_namelen=14, f_frsize=512}) = 0`},
+		{name: "fstatfs failed", sys: "fstatfs", args: map[string]uint64{"fd": 0xffffffff, "buf": 0}, ret: r(-int64(unix.EBADF)),
+			want: "fstatfs(-1, NULL) = -1 EBADF (Bad file descriptor)"},
+		{name: "fstatfs unreadable", sys: "fstatfs", args: map[string]uint64{"fd": 3, "buf": bufA + 1}, ret: r(0),
+			want: "fstatfs(3, 0x1001) = 0"},
+		{name: "mkdir mode is 16 bits", sys: "mkdir", args: map[string]uint64{"pathname": bufA, "mode": 0xffff0000 | 0o600},
+			mem: func(m *fakeMem) { m.str(bufA, "d") }, ret: r(-int64(unix.EEXIST)),
+			want: `mkdir("d", 0600) = -1 EEXIST (File exists)`},
+		{name: "mkdirat all mode bits", sys: "mkdirat", args: map[string]uint64{"dirfd": 0xffffff9c, "pathname": bufA, "mode": 0xffffffff},
+			mem: func(m *fakeMem) { m.str(bufA, "d") }, ret: r(0),
+			want: `mkdirat(AT_FDCWD, "d", 0177777) = 0`},
+		{name: "faccessat unknown mode", sys: "faccessat", args: map[string]uint64{"dirfd": 0xffffff9c, "pathname": 0, "mode": 8}, ret: r(-int64(unix.EINVAL)),
+			want: "faccessat(AT_FDCWD, NULL, 0x8 /* ?_OK */) = -1 EINVAL (Invalid argument)"},
+		{name: "dup3 open flags", sys: "dup3", args: map[string]uint64{"oldfd": 0xfffffffd, "newfd": 0, "flags": unix.O_TRUNC | unix.O_CLOEXEC}, ret: r(-int64(unix.EINVAL)),
+			want: "dup3(-3, 0, O_TRUNC|O_CLOEXEC) = -1 EINVAL (Invalid argument)"},
+		{name: "dup3 unknown flag", sys: "dup3", args: map[string]uint64{"oldfd": 7, "newfd": 0xfffffffa, "flags": 2}, ret: r(-int64(unix.EINVAL)),
+			want: "dup3(7, -6, 0x2 /* O_??? */) = -1 EINVAL (Invalid argument)"},
+		{name: "close_range unknown flag", sys: "close_range", args: map[string]uint64{"first": 7, "last": 7, "flags": 8}, ret: r(-int64(unix.EINVAL)),
+			want: "close_range(7, 7, 0x8 /* CLOSE_RANGE_??? */) = -1 EINVAL (Invalid argument)"},
+		{name: "mmap flags 0", sys: "mmap", args: map[string]uint64{"addr": 0, "length": 0, "prot": 0, "flags": 0, "fd": 0, "offset": 0}, ret: r(-int64(unix.EBADF)),
+			want: "mmap(NULL, 0, PROT_NONE, MAP_FILE, 0, 0) = -1 EBADF (Bad file descriptor)"},
+		{name: "eventfd2 flag order", sys: "eventfd2", args: map[string]uint64{"initval": 0xffffffff, "flags": unix.EFD_SEMAPHORE | unix.EFD_CLOEXEC | unix.EFD_NONBLOCK}, ret: r(0),
+			want: "eventfd2(4294967295, EFD_SEMAPHORE|EFD_CLOEXEC|EFD_NONBLOCK) = 0"},
+		{name: "epoll_ctl del", sys: "epoll_ctl", args: map[string]uint64{"epfd": 0xfffffffd, "op": unix.EPOLL_CTL_DEL, "fd": 0xfffffffc, "event": bufA},
+			mem: func(m *fakeMem) { m.put(bufA, make([]byte, 16)) }, ret: r(-int64(unix.EBADF)),
+			want: "epoll_ctl(-3, EPOLL_CTL_DEL, -4, 0x1000) = -1 EBADF (Bad file descriptor)"},
+	})
+}
