@@ -63,13 +63,27 @@ func decFcntlArg(s *state, i int, p param) {
 		a.Text, a.Value = setFdFlags.flagsText(v), v
 	case unix.F_SETFL:
 		decOpenFlags(s, i, p)
-	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETOWN, unix.F_SETPIPE_SZ, unix.F_SETSIG, unix.F_SETLEASE, unix.F_NOTIFY, unix.F_ADD_SEALS:
+	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETOWN, unix.F_SETPIPE_SZ:
 		decInt(s, i, p)
+	case unix.F_SETSIG:
+		decSignal(s, i, p)
+	case unix.F_SETLEASE:
+		a.Text, a.Value = fcntl64Enum(setLockTypes, a.Raw), a.Raw
+	case unix.F_NOTIFY:
+		a.Text, a.Value = setDnFlags.flagsText(a.Raw), a.Raw
+	case unix.F_ADD_SEALS:
+		a.Text, a.Value = setFSeals.flagsText(a.Raw), a.Raw
 	case unix.F_GETFD, unix.F_GETFL, unix.F_GETOWN, unix.F_GETSIG, unix.F_GETLEASE, unix.F_GETPIPE_SZ, unix.F_GET_SEALS:
 		decHex(s, i, p)
 		a.Hidden = true
-	case unix.F_GETLK, unix.F_SETLK, unix.F_SETLKW, unix.F_OFD_GETLK, unix.F_OFD_SETLK, unix.F_OFD_SETLKW, unix.F_SETOWN_EX, unix.F_GETOWN_EX:
-		decPtr(s, i, p)
+	case unix.F_SETLK, unix.F_SETLKW, unix.F_OFD_SETLK, unix.F_OFD_SETLKW:
+		inStruct(s, i, func(s *state, addr uint64) (string, any, bool) { return flockText(s, addr, false) })
+	case unix.F_GETLK, unix.F_OFD_GETLK:
+		fcntlOut(s, i, func(s *state, addr uint64) (string, any, bool) { return flockText(s, addr, true) })
+	case unix.F_SETOWN_EX:
+		inStruct(s, i, ownerExText)
+	case unix.F_GETOWN_EX:
+		fcntlOut(s, i, ownerExText)
 	default:
 		decHex(s, i, p)
 	}
@@ -77,7 +91,9 @@ func decFcntlArg(s *state, i int, p param) {
 
 // fixFcntl gives the return value the type the command implies.
 func fixFcntl(s *state) {
-	switch int(int32(s.c.Raw[1])) {
+	switch cmd := int(int32(s.c.Raw[1])); cmd {
+	case unix.F_GETLEASE, unix.F_GETSIG, unix.F_GET_SEALS:
+		s.c.exitFns = append(s.c.exitFns, func(s *state) { fcntlRetNote(s, cmd) })
 	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC:
 		s.c.retKind = kindFd
 	case unix.F_GETOWN:

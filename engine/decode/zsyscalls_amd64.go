@@ -838,6 +838,38 @@ var setFdFlags = &set{name: "fd_flags", enum: false, entries: []setEntry{
 	{u64(int64(unix.FD_CLOEXEC)), "FD_CLOEXEC"},
 }}
 
+var setLockTypes = &set{name: "lock_types", enum: true, entries: []setEntry{
+	{u64(int64(unix.F_RDLCK)), "F_RDLCK"},
+	{u64(int64(unix.F_WRLCK)), "F_WRLCK"},
+	{u64(int64(unix.F_UNLCK)), "F_UNLCK"},
+	{u64(int64(unix.F_EXLCK)), "F_EXLCK"},
+	{u64(int64(unix.F_SHLCK)), "F_SHLCK"},
+}}
+
+var setFOwnerTypes = &set{name: "f_owner_types", enum: true, entries: []setEntry{
+	{u64(int64(0)), "F_OWNER_TID"},
+	{u64(int64(1)), "F_OWNER_PID"},
+	{u64(int64(2)), "F_OWNER_PGRP"},
+}}
+
+var setDnFlags = &set{name: "dn_flags", enum: false, entries: []setEntry{
+	{u64(int64(0x1)), "DN_ACCESS"},
+	{u64(int64(0x2)), "DN_MODIFY"},
+	{u64(int64(0x4)), "DN_CREATE"},
+	{u64(int64(0x8)), "DN_DELETE"},
+	{u64(int64(0x10)), "DN_RENAME"},
+	{u64(int64(0x20)), "DN_ATTRIB"},
+	{u64(int64(0x80000000)), "DN_MULTISHOT"},
+}}
+
+var setFSeals = &set{name: "f_seals", enum: false, entries: []setEntry{
+	{u64(int64(unix.F_SEAL_SEAL)), "F_SEAL_SEAL"},
+	{u64(int64(unix.F_SEAL_SHRINK)), "F_SEAL_SHRINK"},
+	{u64(int64(unix.F_SEAL_GROW)), "F_SEAL_GROW"},
+	{u64(int64(unix.F_SEAL_WRITE)), "F_SEAL_WRITE"},
+	{u64(int64(unix.F_SEAL_FUTURE_WRITE)), "F_SEAL_FUTURE_WRITE"},
+}}
+
 var setFlockOps = &set{name: "flock_ops", enum: false, entries: []setEntry{
 	{u64(int64(unix.LOCK_SH)), "LOCK_SH"},
 	{u64(int64(unix.LOCK_EX)), "LOCK_EX"},
