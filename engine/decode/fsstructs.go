@@ -1,8 +1,12 @@
 package decode
 
 import (
+	"encoding/binary"
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -14,7 +18,11 @@ import (
 func init() {
 	decoders[kindUmode] = decoder{entry: decUmode}
 	decoders[kindStatfsOut] = decoder{exit: exitStatfs}
+	decoders[kindOffInout] = decoder{entry: decOffInout, exit: exitOffInout}
+	decoders[kindUtimensIn] = decoder{entry: decUtimensIn}
 	valueKindOf[kindUmode] = ValueUint32
+	valueKindOf[kindOffInout] = ValueUint64
+	valueKindOf[kindUtimensIn] = ValueUint64
 	valueKindOf[kindStatfsOut] = ValueUint64
 	fixups["epoll_ctl"] = fixEpollCtl
 	// strace's default strings for values these sets lack.
@@ -80,4 +88,93 @@ func fixEpollCtl(s *state) {
 		a := s.arg(3)
 		a.Text, a.Value = ptrText(a.Raw), a.Raw
 	}
+}
+
+// decOffInout is sendfile's offset: the value at entry, and after a call
+// that moved it, " => " and the new value (strace's printnum_int64, as
+// unsigned).
+func decOffInout(s *state, i int, _ param) {
+	a := s.arg(i)
+	a.Text, a.Value = ptrText(a.Raw), nil
+	if a.Raw == 0 {
+		return
+	}
+	if v, ok := readUint64(s, a.Raw); ok {
+		a.Text, a.Value = "["+strconv.FormatUint(v, 10)+"]", v
+		s.c.in[i], s.c.inOK[i] = int64(v), true
+	}
+}
+
+func exitOffInout(s *state, i int, _ param) {
+	if !s.c.inOK[i] || s.failed() || s.c.Ret == 0 {
+		return
+	}
+	a := s.arg(i)
+	if v, ok := readUint64(s, a.Raw); ok {
+		a.Text += " => [" + strconv.FormatUint(v, 10) + "]"
+		a.Value = v
+		return
+	}
+	a.Text += " => " + ptrText(a.Raw)
+}
+
+func readUint64(s *state, addr uint64) (uint64, bool) {
+	var b [8]byte
+	if !readFull(s.mem, addr, b[:]) {
+		return 0, false
+	}
+	return binary.NativeEndian.Uint64(b[:]), true
+}
+
+// decUtimensIn is utimensat's times[2]: UTIME_NOW and UTIME_OMIT by name,
+// other times with the date strace shows in a comment.
+func decUtimensIn(s *state, i int, _ param) {
+	inStruct(s, i, func(s *state, addr uint64) (string, any, bool) {
+		var ts [2]unix.Timespec
+		if !readStruct(s, addr, &ts) {
+			return "", nil, false
+		}
+		parts := make([]string, 2)
+		vals := make([]any, 2)
+		for j, t := range ts {
+			vals[j] = map[string]any{"tv_sec": t.Sec, "tv_nsec": t.Nsec}
+			switch t.Nsec {
+			case unix.UTIME_NOW:
+				parts[j] = "UTIME_NOW"
+			case unix.UTIME_OMIT:
+				parts[j] = "UTIME_OMIT"
+			default:
+				parts[j] = "{tv_sec=" + strconv.FormatInt(t.Sec, 10) + ", tv_nsec=" + strconv.FormatUint(uint64(t.Nsec), 10) + "}"
+				if c := timeComment(t.Sec, uint64(t.Nsec)); c != "" {
+					parts[j] += " /* " + c + " */"
+				}
+			}
+		}
+		return "[" + strings.Join(parts, ", ") + "]", vals, true
+	})
+}
+
+// timeComment is strace's sprinttime_nsec: the local date and time of a
+// timestamp, "" for the zero time, an invalid nanosecond count or a time
+// whose year does not fit a C int.
+func timeComment(sec int64, nsec uint64) string {
+	if (sec == 0 && nsec == 0) || nsec > 999999999 {
+		return ""
+	}
+	// Beyond ±2^56 s the year is far outside a C int (glibc's localtime
+	// fails there) and Go's time arithmetic would overflow.
+	if sec > 1<<56 || sec < -(1<<56) {
+		return ""
+	}
+	t := time.Unix(sec, 0).In(time.Local)
+	if y := int64(t.Year()) - 1900; y > math.MaxInt32 || y < math.MinInt32 {
+		return ""
+	}
+	// glibc's %Y adds 1900 to tm_year in a C int, which wraps.
+	year := int32(t.Year()-1900) + 1900
+	text := fmt.Sprintf("%d-%02d-%02dT%02d:%02d:%02d", year, int(t.Month()), t.Day(), t.Hour(), t.Minute(), t.Second())
+	if nsec > 0 {
+		text += fmt.Sprintf(".%09d", nsec)
+	}
+	return text + t.Format("-0700")
 }

@@ -2,6 +2,7 @@ package decode
 
 import (
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -44,4 +45,60 @@ func TestFsDecoders(t *testing.T) {
 			mem: func(m *fakeMem) { m.put(bufA, make([]byte, 16)) }, ret: r(-int64(unix.EBADF)),
 			want: "epoll_ctl(-3, EPOLL_CTL_DEL, -4, 0x1000) = -1 EBADF (Bad file descriptor)"},
 	})
+}
+
+func TestSendfileUtimensat(t *testing.T) {
+	saved := time.Local
+	time.Local = time.UTC
+	defer func() { time.Local = saved }()
+	off := func(v uint64) func(m *fakeMem) { return func(m *fakeMem) { m.words(bufA, v) } }
+	runCases(t, []tcase{
+		{name: "sendfile moved", sys: "sendfile", args: map[string]uint64{"out_fd": 4, "in_fd": 5, "offset": bufA, "count": 35499},
+			mem: off(35499), ret: r(35499), // the memory at exit
+			want: "sendfile(4, 5, [35499] => [35499], 35499) = 35499"},
+		{name: "sendfile failed", sys: "sendfile", args: map[string]uint64{"out_fd": 4, "in_fd": 5, "offset": bufA, "count": 1},
+			mem: off(0xcafef00dfacefeed), ret: r(-int64(unix.EINVAL)),
+			want: "sendfile(4, 5, [14627392582579060461], 1) = -1 EINVAL (Invalid argument)"},
+		{name: "sendfile returned 0", sys: "sendfile", args: map[string]uint64{"out_fd": 4, "in_fd": 5, "offset": bufA, "count": 1},
+			mem: off(233811181), ret: r(0),
+			want: "sendfile(4, 5, [233811181], 1) = 0"},
+		{name: "sendfile unreadable", sys: "sendfile", args: map[string]uint64{"out_fd": 0, "in_fd": 1, "offset": bufB, "count": 4096}, ret: r(-int64(unix.EFAULT)),
+			want: "sendfile(0, 1, 0x2000, 4096) = -1 EFAULT (Bad address)"},
+		{name: "utimensat times", sys: "utimensat", args: map[string]uint64{"dirfd": 0xffffff9c, "pathname": bufB, "times": bufA, "flags": unix.AT_SYMLINK_NOFOLLOW},
+			mem: func(m *fakeMem) { m.words(bufA, 1492358706, 123456789, 0, 0); m.str(bufB, "f") }, ret: r(0),
+			want: `utimensat(AT_FDCWD, "f", [{tv_sec=1492358706, tv_nsec=123456789} /* 2017-04-16T16:05:06.123456789+0000 */, {tv_sec=0, tv_nsec=0}], AT_SYMLINK_NOFOLLOW) = 0`},
+		{name: "utimensat bad nsec, huge sec", sys: "utimensat", args: map[string]uint64{"dirfd": 0xffffff9c, "pathname": bufB, "times": bufA, "flags": 0},
+			mem: func(m *fakeMem) { m.words(bufA, ^uint64(0), 2000000000, 0xcafef00ddeadbeef, 0); m.str(bufB, "f") }, ret: r(0),
+			want: `utimensat(AT_FDCWD, "f", [{tv_sec=-1, tv_nsec=2000000000}, {tv_sec=-3819351491602432273, tv_nsec=0}], 0) = 0`},
+		{name: "utimensat year wraps as glibc's", sys: "utimensat", args: map[string]uint64{"dirfd": 0xffffff9c, "pathname": bufB, "times": bufA, "flags": 0},
+			mem: func(m *fakeMem) { m.words(bufA, 67768036191676799, 0, 67768036191676800, 0); m.str(bufB, "f") }, ret: r(0),
+			want: `utimensat(AT_FDCWD, "f", [{tv_sec=67768036191676799, tv_nsec=0} /* -2147481749-12-31T23:59:59+0000 */, {tv_sec=67768036191676800, tv_nsec=0}], 0) = 0`},
+		{name: "utimensat now/omit", sys: "utimensat", args: map[string]uint64{"dirfd": 0xffffff9c, "pathname": bufB, "times": bufA, "flags": 0},
+			mem: func(m *fakeMem) { m.words(bufA, 1, unix.UTIME_NOW, 2, unix.UTIME_OMIT); m.str(bufB, "f") }, ret: r(0),
+			want: `utimensat(AT_FDCWD, "f", [UTIME_NOW, UTIME_OMIT], 0) = 0`},
+		{name: "utimensat unreadable", sys: "utimensat", args: map[string]uint64{"dirfd": 0xffffff9c, "pathname": bufB, "times": bufA + 0x10, "flags": 0},
+			mem: func(m *fakeMem) { m.words(bufA, 1, 2, 3); m.str(bufB, "f") }, ret: r(-int64(unix.EFAULT)),
+			want: `utimensat(AT_FDCWD, "f", 0x1010, 0) = -1 EFAULT (Bad address)`},
+	})
+}
+
+// sendfile's offset is read at entry and again at exit: the kernel moves it.
+func TestSendfileOffsetMoves(t *testing.T) {
+	sig := byName()["sendfile"]
+	m := newMem()
+	m.words(bufA, 35499)
+	c := Decode(sig.nr, [6]uint64{4, 5, bufA, 53249}, m, Options{})
+	if got, want := c.Format(), "sendfile(4, 5, [35499], 53249)"; got != want {
+		t.Errorf("entry: got %s, want %s", got, want)
+	}
+	m.words(bufA, 53248)
+	c.Exit(17749, m, Options{})
+	if got, want := c.Format(), "sendfile(4, 5, [35499] => [53248], 53249) = 17749"; got != want {
+		t.Errorf("exit: got %s, want %s", got, want)
+	}
+	c = Decode(sig.nr, [6]uint64{4, 5, bufA, 1}, m, Options{})
+	c.Exit(1, newMem(), Options{}) // the offset became unreadable
+	if got, want := c.Format(), "sendfile(4, 5, [53248] => 0x1000, 1) = 1"; got != want {
+		t.Errorf("unreadable at exit: got %s, want %s", got, want)
+	}
 }

@@ -77,6 +77,8 @@ const (
 	kindNone
 	kindUmode
 	kindStatfsOut
+	kindOffInout
+	kindUtimensIn
 	kindFlags
 	kindEnum
 )
@@ -155,8 +157,10 @@ var kindNames = [...]string{
 	70: "none",
 	71: "umode",
 	72: "statfs_out",
-	73: "flags",
-	74: "enum",
+	73: "off_inout",
+	74: "utimens_in",
+	75: "flags",
+	76: "enum",
 }
 
 // strace's syscall classes.
