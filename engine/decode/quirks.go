@@ -16,11 +16,7 @@ func decIoctlReq(s *state, i int, _ param) {
 	a := s.arg(i)
 	v := uint64(uint32(a.Raw))
 	a.Value = v
-	if name, ok := setIoctls.lookup(v); ok {
-		a.Text = name
-		return
-	}
-	a.Text = iocText(v)
+	a.Text = ioctlText(uint32(v))
 }
 
 // iocText spells an unknown request as strace does: _IOC(dir, type, nr, size).
@@ -31,14 +27,14 @@ func iocText(v uint64) string {
 
 var (
 	ioctlIntIn  = map[string]bool{"FIONBIO": true, "FIOASYNC": true, "TIOCSPGRP": true, "TIOCSETD": true, "TIOCPKT": true, "TIOCSPTLCK": true}
-	ioctlIntOut = map[string]bool{"FIONREAD": true, "TIOCINQ": true, "TIOCOUTQ": true, "TIOCGPGRP": true, "TIOCGSID": true, "TIOCGPTN": true, "TIOCGETD": true, "TIOCGPKT": true, "TIOCGPTLCK": true, "TIOCGEXCL": true, "FIOQSIZE": true}
+	ioctlIntOut = map[string]bool{"FIONREAD": true, "TIOCINQ": true, "TIOCOUTQ": true, "TIOCGPGRP": true, "TIOCGSID": true, "TIOCGPTN": true, "TIOCGETD": true, "TIOCGEXCL": true}
 	ioctlNoArg  = map[string]bool{"FIOCLEX": true, "FIONCLEX": true, "TIOCNOTTY": true, "TIOCEXCL": true, "TIOCNXCL": true, "TIOCCONS": true, "TIOCSBRK": true, "TIOCCBRK": true, "TIOCVHANGUP": true}
-	ioctlIntArg = map[string]bool{"TCSBRK": true, "TCSBRKP": true, "TCXONC": true, "TCFLSH": true, "TIOCSCTTY": true, "TIOCSIG": true}
+	ioctlIntArg = map[string]bool{"TCSBRK": true, "TCSBRKP": true, "TIOCSCTTY": true, "TIOCSIG": true}
 )
 
 func decIoctlArg(s *state, i int, p param) {
 	a := s.arg(i)
-	name, _ := setIoctls.lookup(uint64(uint32(s.c.Raw[p.ref])))
+	name := ioctlArgName(uint32(s.c.Raw[p.ref]))
 	switch {
 	case ioctlNoArg[name]:
 		decHex(s, i, p)
@@ -50,6 +46,8 @@ func decIoctlArg(s *state, i int, p param) {
 	case ioctlIntOut[name]:
 		pendingPtr(s, i, p)
 		s.c.exitFns = append(s.c.exitFns, func(s *state) { exitIntptrOut(s, i, p) })
+	case ioctlArgDecoders[name] != nil:
+		ioctlArgDecoders[name](s, i)
 	default:
 		decHex(s, i, p)
 	}
