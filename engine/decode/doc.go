@@ -39,8 +39,9 @@
 //     as AT_FDCWD</cwd> when the Memory can tell the working directory.
 //
 // Known differences from strace: structures strace expands but this package
-// prints as addresses (termios, sigaltstack, flock, siginfo, open_how,
-// clone3's args, select's fd sets, msghdr control data), rt_sigreturn without
+// prints as addresses (termios and most other ioctl structures, sigaltstack,
+// siginfo, open_how, clone3's args, select's fd sets, msghdr control data),
+// ioctl requests outside ioctls' table printed as _IOC(…), rt_sigreturn without
 // the mask (it would need the stack pointer), and ppoll without the time
 // left.
 //
