@@ -125,36 +125,53 @@ func evdevText(dir, nr, size uint32) string {
 // ioctlArgDecoders are the requests whose argument strace decodes here
 // beyond the int in/out ones (quirks.go); the others print in hex.
 var ioctlArgDecoders = map[string]func(s *state, i int){
-	"OTPSELECT":        decOtpSelect,
-	"VIDIOC_ENUMINPUT": decV4l2Input,
-	"TCXONC":           ioctlEnumArg(setTcxoncOptions, "TC???"),
-	"TCFLSH":           ioctlEnumArg(setTcflshOptions, "TC???"),
-	"KDSETMODE":        ioctlEnumArg(setKdModes, "KD_???"),
-	"KDSKBMODE":        ioctlEnumArg(setKdKbdModes, "K_???"),
+	"OTPSELECT":                    decOtpSelect,
+	"VIDIOC_ENUMINPUT":             decV4l2Input,
+	"TCXONC":                       ioctlEnumArg(setTcxoncOptions, "TC???"),
+	"TCFLSH":                       ioctlEnumArg(setTcflshOptions, "TC???"),
+	"KDSETMODE":                    ioctlEnum32(setKdModes, "KD_???"),
+	"PERF_EVENT_IOC_ENABLE":        ioctlPerfFlags,
+	"PERF_EVENT_IOC_DISABLE":       ioctlPerfFlags,
+	"PERF_EVENT_IOC_RESET":         ioctlPerfFlags,
+	"SECCOMP_IOCTL_NOTIF_ID_VALID": ioctlU64s(1),
+	"BLKDISCARD":                   ioctlU64s(2),
+	"BLKZEROOUT":                   ioctlU64s(2),
+	"KDSKBMODE":                    ioctlEnumDec(setKdKbdModes, "K_???"),
+	"KDGETMODE":                    ioctlEnumOut(setKdModes, "KD_???", false),
+	"KDGKBMODE":                    ioctlEnumOut(setKdKbdModes, "K_???", true),
+	// a descriptor or a number in the register, in decimal
+	"FICLONE":                   ioctlDecimal(true),
+	"LOOP_SET_FD":               ioctlDecimal(true),
+	"LOOP_CHANGE_FD":            ioctlDecimal(true),
+	"LOOP_CTL_ADD":              ioctlDecimal(true),
+	"LOOP_CTL_REMOVE":           ioctlDecimal(true),
+	"PERF_EVENT_IOC_REFRESH":    ioctlDecimal(true),
+	"PERF_EVENT_IOC_SET_OUTPUT": ioctlDecimal(true),
+	"INOTIFY_IOC_SETNEXTWD":     ioctlDecimal(true),
+	"LOOP_SET_DIRECT_IO":        ioctlDecimal(false),
+	"LOOP_SET_BLOCK_SIZE":       ioctlDecimal(false),
+	"BLKRASET":                  ioctlDecimal(false),
 }
 
 func init() {
 	// Requests strace decodes as a pointer to a struct it reads or
 	// fills: NULL or the address where this package has no decoder for
-	// the struct (checked against strace 6.1 with a failing call).
+	// the struct (checked against strace 6.1 with a failing call). The
+	// terminal ones are in term.go.
 	for _, n := range []string{
-		"TCGETS", "TCSETS", "TCSETSW", "TCSETSF", "TCGETA", "TCSETA", "TCSETAW", "TCSETAF",
-		"TCGETS2", "TCSETS2", "TCSETSW2", "TCSETSF2", "TIOCGLCKTRMIOS", "TIOCSLCKTRMIOS",
-		"TIOCSTI", "TIOCGWINSZ", "TIOCSWINSZ", "TIOCMGET", "TIOCMBIS", "TIOCMBIC", "TIOCMSET",
-		"TIOCGSOFTCAR", "TIOCSSOFTCAR", "TIOCGDEV",
 		"FS_IOC_GETFLAGS", "FS_IOC_SETFLAGS", "FS_IOC_FIEMAP", "FS_IOC_FSGETXATTR", "FS_IOC_FSSETXATTR",
 		"FS_IOC_GETFSLABEL", "FS_IOC_SETFSLABEL", "FICLONERANGE", "FIDEDUPERANGE", "FITRIM",
 		"BLKGETSIZE64", "BLKSSZGET", "BLKROGET", "BLKROSET", "BLKGETSIZE", "BLKRAGET", "BLKBSZGET",
-		"BLKBSZSET", "BLKDISCARD", "BLKZEROOUT", "BLKIOMIN", "BLKIOOPT", "BLKPBSZGET",
+		"BLKBSZSET", "BLKIOMIN", "BLKIOOPT", "BLKPBSZGET",
 		"LOOP_SET_STATUS64", "LOOP_GET_STATUS64", "LOOP_CONFIGURE",
 		"SIOCGIFNAME", "SIOCGIFCONF", "SIOCGIFFLAGS", "SIOCSIFFLAGS", "SIOCGIFADDR", "SIOCSIFADDR",
 		"SIOCGIFINDEX", "SIOCGIFMTU", "SIOCSIFMTU", "SIOCGIFHWADDR", "SIOCATMARK",
 		"FIOSETOWN", "FIOGETOWN", "SIOCSPGRP", "SIOCGPGRP", "SIOCGSTAMP_OLD", "SIOCGSTAMPNS_OLD",
 		"RNDGETENTCNT", "RNDADDTOENTCNT", "RNDADDENTROPY", "PERF_EVENT_IOC_ID", "NS_GET_OWNER_UID",
-		"SECCOMP_IOCTL_NOTIF_RECV", "SECCOMP_IOCTL_NOTIF_SEND", "SECCOMP_IOCTL_NOTIF_ID_VALID", "SECCOMP_IOCTL_NOTIF_ADDFD",
+		"SECCOMP_IOCTL_NOTIF_RECV", "SECCOMP_IOCTL_NOTIF_SEND", "SECCOMP_IOCTL_NOTIF_ADDFD",
 		"UFFDIO_API", "UFFDIO_REGISTER", "UFFDIO_UNREGISTER", "UFFDIO_COPY", "UFFDIO_ZEROPAGE", "UFFDIO_WAKE",
 		"RTC_RD_TIME", "RTC_SET_TIME", "WDIOC_SETTIMEOUT", "WDIOC_GETTIMEOUT",
-		"KDGETMODE", "KDGKBTYPE", "KDGKBMODE",
+		"KDGKBTYPE",
 	} {
 		ioctlArgDecoders[n] = func(s *state, i int) { decPtr(s, i, param{}) }
 	}
@@ -166,6 +183,57 @@ func init() {
 		"BLKRRPART", "BLKFLSBUF", "FIFREEZE", "FITHAW",
 	} {
 		ioctlNoArg[n] = true
+	}
+	// Requests whose argument points to an int strace reads.
+	for _, n := range []string{"FS_IOC_SETFLAGS", "RNDADDTOENTCNT", "WDIOC_SETTIMEOUT", "BLKROSET", "BLKBSZSET", "FIOSETOWN", "SIOCSPGRP"} {
+		ioctlIntIn[n] = true
+		delete(ioctlArgDecoders, n)
+	}
+}
+
+// ioctlDecimal prints the register in decimal: as an int (a descriptor,
+// a count) or as an unsigned long.
+func ioctlDecimal(asInt bool) func(s *state, i int) {
+	return func(s *state, i int) {
+		if asInt {
+			decInt(s, i, param{})
+			return
+		}
+		decUlong(s, i, param{})
+	}
+}
+
+// ioctlEnumDec is printxval_d: an unknown value in decimal.
+func ioctlEnumDec(t *set, dflt string) func(s *state, i int) {
+	return func(s *state, i int) {
+		a := s.arg(i)
+		v := uint64(uint32(a.Raw))
+		a.Value = v
+		if name, ok := t.lookup(v); ok {
+			a.Text = name
+			return
+		}
+		a.Text = strconv.FormatUint(v, 10) + " /* " + dflt + " */"
+	}
+}
+
+// ioctlEnumOut is an unsigned int the kernel writes, shown as [NAME].
+func ioctlEnumOut(t *set, dflt string, decimal bool) func(s *state, i int) {
+	return func(s *state, i int) {
+		fcntlOut(s, i, func(s *state, addr uint64) (string, any, bool) {
+			v, ok := readInt32(s, addr)
+			if !ok {
+				return "", nil, false
+			}
+			u := uint64(uint32(v))
+			if name, ok := t.lookup(u); ok {
+				return "[" + name + "]", u, true
+			}
+			if decimal {
+				return "[" + strconv.FormatUint(u, 10) + " /* " + dflt + " */]", u, true
+			}
+			return "[" + hexText(u) + " /* " + dflt + " */]", u, true
+		})
 	}
 }
 
@@ -237,4 +305,57 @@ func ioctlArgName(code uint32) string {
 		return names[0]
 	}
 	return ""
+}
+
+// ioctlEnum32 is printxval on an unsigned int: the low 32 bits, in hex
+// when unknown.
+func ioctlEnum32(t *set, dflt string) func(s *state, i int) {
+	return func(s *state, i int) {
+		a := s.arg(i)
+		v := uint64(uint32(a.Raw))
+		a.Value = v
+		if name, ok := t.lookup(v); ok {
+			a.Text = name
+			return
+		}
+		a.Text = hexText(v) + " /* " + dflt + " */"
+	}
+}
+
+// ioctlPerfFlags is PERF_EVENT_IOC_ENABLE's and its siblings' flags.
+func ioctlPerfFlags(s *state, i int) {
+	a := s.arg(i)
+	v := uint64(uint32(a.Raw))
+	a.Value = v
+	const group = 1 // PERF_IOC_FLAG_GROUP
+	switch {
+	case v == 0:
+		a.Text = "0"
+	case v == group:
+		a.Text = "PERF_IOC_FLAG_GROUP"
+	case v&group != 0:
+		a.Text = "PERF_IOC_FLAG_GROUP|" + hexText(v&^group)
+	default:
+		a.Text = hexText(v) + " /* PERF_IOC_FLAG_??? */"
+	}
+}
+
+// ioctlU64s is an array of n 64-bit numbers the kernel reads:
+// [start, len].
+func ioctlU64s(n int) func(s *state, i int) {
+	return func(s *state, i int) {
+		inStruct(s, i, func(s *state, addr uint64) (string, any, bool) {
+			b := make([]byte, 8*n)
+			if !readFull(s.mem, addr, b) {
+				return "", nil, false
+			}
+			parts := make([]string, n)
+			vals := make([]uint64, n)
+			for j := range parts {
+				vals[j] = binary.NativeEndian.Uint64(b[8*j:])
+				parts[j] = strconv.FormatUint(vals[j], 10)
+			}
+			return "[" + strings.Join(parts, ", ") + "]", vals, true
+		})
+	}
 }

@@ -15,7 +15,7 @@ func TestIoctlNames(t *testing.T) {
 	const tail = " = -1 EBADF (Bad file descriptor)"
 	runCases(t, []tcase{
 		{name: "two names", sys: "ioctl", args: req(unix.FICLONE), ret: ebadf,
-			want: "ioctl(-1, BTRFS_IOC_CLONE or FICLONE, 0x1000)" + tail},
+			want: "ioctl(-1, BTRFS_IOC_CLONE or FICLONE, 4096)" + tail},
 		{name: "two names sorted", sys: "ioctl", args: req(0x80044801), ret: ebadf,
 			want: "ioctl(-1, HIDIOCGRDESCSIZE or HIDIOCGVERSION, 0x1000)" + tail},
 		{name: "hiddev family", sys: "ioctl", args: req(0x80084812), ret: ebadf,

@@ -1191,6 +1191,157 @@ var setKdKbdModes = &set{name: "kd_kbd_modes", enum: true, entries: []setEntry{
 	{u64(int64(4)), "K_OFF"},
 }}
 
+var setTermIflags = &set{name: "term_iflags", enum: false, entries: []setEntry{
+	{u64(int64(unix.IGNBRK)), "IGNBRK"},
+	{u64(int64(unix.BRKINT)), "BRKINT"},
+	{u64(int64(unix.IGNPAR)), "IGNPAR"},
+	{u64(int64(unix.PARMRK)), "PARMRK"},
+	{u64(int64(unix.INPCK)), "INPCK"},
+	{u64(int64(unix.ISTRIP)), "ISTRIP"},
+	{u64(int64(unix.INLCR)), "INLCR"},
+	{u64(int64(unix.IGNCR)), "IGNCR"},
+	{u64(int64(unix.ICRNL)), "ICRNL"},
+	{u64(int64(unix.IUCLC)), "IUCLC"},
+	{u64(int64(unix.IXON)), "IXON"},
+	{u64(int64(unix.IXANY)), "IXANY"},
+	{u64(int64(unix.IXOFF)), "IXOFF"},
+	{u64(int64(unix.IMAXBEL)), "IMAXBEL"},
+	{u64(int64(unix.IUTF8)), "IUTF8"},
+}}
+
+var setTermOflags = &set{name: "term_oflags", enum: false, entries: []setEntry{
+	{u64(int64(unix.OPOST)), "OPOST"},
+	{u64(int64(unix.OLCUC)), "OLCUC"},
+	{u64(int64(unix.ONLCR)), "ONLCR"},
+	{u64(int64(unix.OCRNL)), "OCRNL"},
+	{u64(int64(unix.ONOCR)), "ONOCR"},
+	{u64(int64(unix.ONLRET)), "ONLRET"},
+	{u64(int64(unix.OFILL)), "OFILL"},
+	{u64(int64(unix.OFDEL)), "OFDEL"},
+}}
+
+var setTermNldly = &set{name: "term_nldly", enum: true, entries: []setEntry{
+	{u64(int64(unix.NL0)), "NL0"},
+	{u64(int64(unix.NL1)), "NL1"},
+}}
+
+var setTermCrdly = &set{name: "term_crdly", enum: true, entries: []setEntry{
+	{u64(int64(unix.CR0)), "CR0"},
+	{u64(int64(unix.CR1)), "CR1"},
+	{u64(int64(unix.CR2)), "CR2"},
+	{u64(int64(unix.CR3)), "CR3"},
+}}
+
+var setTermTabdly = &set{name: "term_tabdly", enum: true, entries: []setEntry{
+	{u64(int64(unix.XTABS)), "XTABS"},
+	{u64(int64(unix.TAB0)), "TAB0"},
+	{u64(int64(unix.TAB1)), "TAB1"},
+	{u64(int64(unix.TAB2)), "TAB2"},
+	{u64(int64(unix.TAB3)), "TAB3"},
+}}
+
+var setTermBsdly = &set{name: "term_bsdly", enum: true, entries: []setEntry{
+	{u64(int64(unix.BS1)), "BS1"},
+	{u64(int64(unix.BS0)), "BS0"},
+}}
+
+var setTermVtdly = &set{name: "term_vtdly", enum: true, entries: []setEntry{
+	{u64(int64(unix.VT0)), "VT0"},
+	{u64(int64(unix.VT1)), "VT1"},
+}}
+
+var setTermFfdly = &set{name: "term_ffdly", enum: true, entries: []setEntry{
+	{u64(int64(unix.FF0)), "FF0"},
+	{u64(int64(unix.FF1)), "FF1"},
+}}
+
+var setBaudOptions = &set{name: "baud_options", enum: true, entries: []setEntry{
+	{u64(int64(unix.B0)), "B0"},
+	{u64(int64(unix.B50)), "B50"},
+	{u64(int64(unix.B75)), "B75"},
+	{u64(int64(unix.B110)), "B110"},
+	{u64(int64(unix.B134)), "B134"},
+	{u64(int64(unix.B150)), "B150"},
+	{u64(int64(unix.B200)), "B200"},
+	{u64(int64(unix.B300)), "B300"},
+	{u64(int64(unix.B600)), "B600"},
+	{u64(int64(unix.B1200)), "B1200"},
+	{u64(int64(unix.B1800)), "B1800"},
+	{u64(int64(unix.B2400)), "B2400"},
+	{u64(int64(unix.B4800)), "B4800"},
+	{u64(int64(unix.B9600)), "B9600"},
+	{u64(int64(unix.B19200)), "B19200"},
+	{u64(int64(unix.B38400)), "B38400"},
+	{u64(int64(unix.B57600)), "B57600"},
+	{u64(int64(unix.B115200)), "B115200"},
+	{u64(int64(unix.B230400)), "B230400"},
+	{u64(int64(unix.B460800)), "B460800"},
+	{u64(int64(unix.B500000)), "B500000"},
+	{u64(int64(unix.B576000)), "B576000"},
+	{u64(int64(unix.B921600)), "B921600"},
+	{u64(int64(unix.B1000000)), "B1000000"},
+	{u64(int64(unix.B1152000)), "B1152000"},
+	{u64(int64(unix.B1500000)), "B1500000"},
+	{u64(int64(unix.B2000000)), "B2000000"},
+	{u64(int64(unix.B2500000)), "B2500000"},
+	{u64(int64(unix.B3000000)), "B3000000"},
+	{u64(int64(unix.B3500000)), "B3500000"},
+	{u64(int64(unix.B4000000)), "B4000000"},
+	{u64(int64(unix.BOTHER)), "BOTHER"},
+}}
+
+var setTermCsize = &set{name: "term_csize", enum: true, entries: []setEntry{
+	{u64(int64(unix.CS5)), "CS5"},
+	{u64(int64(unix.CS6)), "CS6"},
+	{u64(int64(unix.CS7)), "CS7"},
+	{u64(int64(unix.CS8)), "CS8"},
+}}
+
+var setTermCflags = &set{name: "term_cflags", enum: false, entries: []setEntry{
+	{u64(int64(unix.CSTOPB)), "CSTOPB"},
+	{u64(int64(unix.CREAD)), "CREAD"},
+	{u64(int64(unix.PARENB)), "PARENB"},
+	{u64(int64(unix.PARODD)), "PARODD"},
+	{u64(int64(unix.HUPCL)), "HUPCL"},
+	{u64(int64(unix.CLOCAL)), "CLOCAL"},
+	{u64(int64(unix.CMSPAR)), "CMSPAR"},
+	{u64(int64(unix.CRTSCTS)), "CRTSCTS"},
+}}
+
+var setTermLflags = &set{name: "term_lflags", enum: false, entries: []setEntry{
+	{u64(int64(unix.ISIG)), "ISIG"},
+	{u64(int64(unix.ICANON)), "ICANON"},
+	{u64(int64(unix.XCASE)), "XCASE"},
+	{u64(int64(unix.ECHO)), "ECHO"},
+	{u64(int64(unix.ECHOE)), "ECHOE"},
+	{u64(int64(unix.ECHOK)), "ECHOK"},
+	{u64(int64(unix.ECHONL)), "ECHONL"},
+	{u64(int64(unix.NOFLSH)), "NOFLSH"},
+	{u64(int64(unix.IEXTEN)), "IEXTEN"},
+	{u64(int64(unix.ECHOCTL)), "ECHOCTL"},
+	{u64(int64(unix.ECHOPRT)), "ECHOPRT"},
+	{u64(int64(unix.ECHOKE)), "ECHOKE"},
+	{u64(int64(unix.FLUSHO)), "FLUSHO"},
+	{u64(int64(unix.PENDIN)), "PENDIN"},
+	{u64(int64(unix.TOSTOP)), "TOSTOP"},
+	{u64(int64(unix.EXTPROC)), "EXTPROC"},
+}}
+
+var setModemFlags = &set{name: "modem_flags", enum: false, entries: []setEntry{
+	{u64(int64(unix.TIOCM_LE)), "TIOCM_LE"},
+	{u64(int64(unix.TIOCM_DTR)), "TIOCM_DTR"},
+	{u64(int64(unix.TIOCM_RTS)), "TIOCM_RTS"},
+	{u64(int64(unix.TIOCM_ST)), "TIOCM_ST"},
+	{u64(int64(unix.TIOCM_SR)), "TIOCM_SR"},
+	{u64(int64(unix.TIOCM_CTS)), "TIOCM_CTS"},
+	{u64(int64(unix.TIOCM_CAR)), "TIOCM_CAR"},
+	{u64(int64(unix.TIOCM_RNG)), "TIOCM_RNG"},
+	{u64(int64(unix.TIOCM_DSR)), "TIOCM_DSR"},
+	{u64(int64(0x2000)), "TIOCM_OUT1"},
+	{u64(int64(0x4000)), "TIOCM_OUT2"},
+	{u64(int64(0x8000)), "TIOCM_LOOP"},
+}}
+
 var setMtdOtp = &set{name: "mtd_otp", enum: true, entries: []setEntry{
 	{u64(int64(0)), "MTD_OTP_OFF"},
 	{u64(int64(1)), "MTD_OTP_FACTORY"},
