@@ -39,9 +39,10 @@
 //     as AT_FDCWD</cwd> when the Memory can tell the working directory.
 //
 // Known differences from strace: structures strace expands but this package
-// prints as addresses (termios and most other ioctl structures, sigaltstack,
+// prints as addresses (most ioctl structures but termios and winsize, sigaltstack,
 // siginfo, open_how, clone3's args, select's fd sets, msghdr control data),
-// ioctl requests outside ioctls' table printed as _IOC(…), rt_sigreturn without
+// ioctl requests outside ioctls' table printed as _IOC(…), termios always in
+// its abbreviated form (strace -v adds c_line and c_cc), rt_sigreturn without
 // the mask (it would need the stack pointer), and ppoll without the time
 // left.
 //
