@@ -29,6 +29,7 @@ func init() {
 	unknownDefaults[setAccessMode] = "?_OK"
 	unknownDefaults[setCloseRangeFlags] = "CLOSE_RANGE_???"
 	unknownDefaults[setOpenMode] = "O_???"
+	unknownDefaults[setEpollCtlOps] = "EPOLL_CTL_???"
 }
 
 // unknownDefaults replaces a set's derived " /* PREFIX_??? */" comment.

@@ -102,3 +102,10 @@ func TestSendfileOffsetMoves(t *testing.T) {
 		t.Errorf("unreadable at exit: got %s, want %s", got, want)
 	}
 }
+
+func TestEpollCtlUnknownOp(t *testing.T) {
+	runCases(t, []tcase{
+		{name: "epoll_ctl unknown op", sys: "epoll_ctl", args: map[string]uint64{"epfd": 5, "op": 7, "fd": 3, "event": 0}, ret: r(-int64(unix.EINVAL)),
+			want: "epoll_ctl(5, 0x7 /* EPOLL_CTL_??? */, 3, NULL) = -1 EINVAL (Invalid argument)"},
+	})
+}
