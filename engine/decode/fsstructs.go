@@ -51,7 +51,12 @@ func exitStatfs(s *state, i int, _ param) {
 		if !readStruct(s, addr, &st) {
 			return "", nil, false
 		}
-		return statfsText(&st), st, true
+		return statfsText(&st), map[string]any{
+			"f_type": uint64(st.Type), "f_bsize": uint64(st.Bsize), "f_blocks": st.Blocks, "f_bfree": st.Bfree,
+			"f_bavail": st.Bavail, "f_files": st.Files, "f_ffree": st.Ffree,
+			"f_fsid":    map[string]any{"val0": uint64(uint32(st.Fsid.Val[0])), "val1": uint64(uint32(st.Fsid.Val[1]))},
+			"f_namelen": uint64(st.Namelen), "f_frsize": uint64(st.Frsize), "f_flags": uint64(st.Flags),
+		}, true
 	})
 }
 
@@ -136,9 +141,9 @@ func decUtimensIn(s *state, i int, _ param) {
 			return "", nil, false
 		}
 		parts := make([]string, 2)
-		vals := make([]any, 2)
+		vals := map[string]any{}
 		for j, t := range ts {
-			vals[j] = map[string]any{"tv_sec": t.Sec, "tv_nsec": t.Nsec}
+			vals[[...]string{"atime", "mtime"}[j]] = map[string]any{"tv_sec": t.Sec, "tv_nsec": t.Nsec}
 			switch t.Nsec {
 			case unix.UTIME_NOW:
 				parts[j] = "UTIME_NOW"

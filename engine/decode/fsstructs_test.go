@@ -109,3 +109,28 @@ func TestEpollCtlUnknownOp(t *testing.T) {
 			want: "epoll_ctl(5, 0x7 /* EPOLL_CTL_??? */, 3, NULL) = -1 EINVAL (Invalid argument)"},
 	})
 }
+
+// Scripts get Value converted (bindings' luaValue): structs are maps.
+func TestFsValuesAreMaps(t *testing.T) {
+	st := unix.Statfs_t{Type: unix.TMPFS_MAGIC, Bsize: 4096}
+	m := newMem()
+	m.put(bufA, structBytes(&st))
+	m.words(bufB, 1, 2, 3, 4)
+	m.str(bufC, "f")
+	for _, c := range []struct {
+		sys  string
+		args [6]uint64
+		arg  int
+		ret  int64
+	}{
+		{"fstatfs", [6]uint64{3, bufA}, 1, 0},
+		{"utimensat", [6]uint64{0xffffff9c, bufC, bufB, 0}, 2, 0},
+		{"ioctl", [6]uint64{3, unix.BLKDISCARD, bufB}, 2, 0},
+	} {
+		call := Decode(byName()[c.sys].nr, c.args, m, Options{})
+		call.Exit(c.ret, m, Options{})
+		if _, ok := call.Args[c.arg].Value.(map[string]any); !ok {
+			t.Errorf("%s: value %T, want map[string]any (%s)", c.sys, call.Args[c.arg].Value, call.Format())
+		}
+	}
+}

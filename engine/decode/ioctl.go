@@ -350,10 +350,18 @@ func ioctlU64s(n int) func(s *state, i int) {
 				return "", nil, false
 			}
 			parts := make([]string, n)
-			vals := make([]uint64, n)
+			var first uint64
+			vals := map[string]any{}
 			for j := range parts {
-				vals[j] = binary.NativeEndian.Uint64(b[8*j:])
-				parts[j] = strconv.FormatUint(vals[j], 10)
+				v := binary.NativeEndian.Uint64(b[8*j:])
+				if j == 0 {
+					first = v
+				}
+				vals[[...]string{"start", "len"}[j%2]] = v
+				parts[j] = strconv.FormatUint(v, 10)
+			}
+			if n == 1 {
+				return "[" + parts[0] + "]", first, true
 			}
 			return "[" + strings.Join(parts, ", ") + "]", vals, true
 		})
