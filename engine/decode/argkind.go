@@ -134,5 +134,12 @@ func paramValueKind(p param) ValueKind {
 		// unsigned long the command gives a meaning).
 		return ValueUint64
 	}
+	if k, ok := valueKindOf[p.kind]; ok {
+		return k
+	}
 	return ValueRaw // a kind this file does not know yet (a test lists them)
 }
+
+// valueKindOf holds the value kinds of the kinds whose decoders register
+// themselves from their own files (init functions there fill it).
+var valueKindOf = map[kind]ValueKind{}

@@ -39,10 +39,12 @@
 //     as AT_FDCWD</cwd> when the Memory can tell the working directory.
 //
 // Known differences from strace: structures strace expands but this package
-// prints as addresses (termios, sigaltstack, flock, siginfo, open_how,
-// select's fd sets, msghdr control data), and ppoll without the time left.
-// rt_sigreturn's mask needs a Memory that tells the stack pointer
-// (*engine.Stop does); without one it prints rt_sigreturn().
+// prints as addresses (most ioctl structures but termios and winsize, sigaltstack,
+// siginfo, open_how, select's fd sets, msghdr control data),
+// ioctl requests outside ioctls' table printed as _IOC(…), termios always in
+// its abbreviated form (strace -v adds c_line and c_cc), and ppoll without
+// the time left. rt_sigreturn's mask needs a Memory that tells the stack
+// pointer (*engine.Stop does); without one it prints rt_sigreturn().
 //
 // # Safety
 //

@@ -16,11 +16,7 @@ func decIoctlReq(s *state, i int, _ param) {
 	a := s.arg(i)
 	v := uint64(uint32(a.Raw))
 	a.Value = v
-	if name, ok := setIoctls.lookup(v); ok {
-		a.Text = name
-		return
-	}
-	a.Text = iocText(v)
+	a.Text = ioctlText(uint32(v))
 }
 
 // iocText spells an unknown request as strace does: _IOC(dir, type, nr, size).
@@ -31,14 +27,14 @@ func iocText(v uint64) string {
 
 var (
 	ioctlIntIn  = map[string]bool{"FIONBIO": true, "FIOASYNC": true, "TIOCSPGRP": true, "TIOCSETD": true, "TIOCPKT": true, "TIOCSPTLCK": true}
-	ioctlIntOut = map[string]bool{"FIONREAD": true, "TIOCINQ": true, "TIOCOUTQ": true, "TIOCGPGRP": true, "TIOCGSID": true, "TIOCGPTN": true, "TIOCGETD": true, "TIOCGPKT": true, "TIOCGPTLCK": true, "TIOCGEXCL": true, "FIOQSIZE": true}
+	ioctlIntOut = map[string]bool{"FIONREAD": true, "TIOCINQ": true, "TIOCOUTQ": true, "TIOCGPGRP": true, "TIOCGSID": true, "TIOCGPTN": true, "TIOCGETD": true, "TIOCGEXCL": true}
 	ioctlNoArg  = map[string]bool{"FIOCLEX": true, "FIONCLEX": true, "TIOCNOTTY": true, "TIOCEXCL": true, "TIOCNXCL": true, "TIOCCONS": true, "TIOCSBRK": true, "TIOCCBRK": true, "TIOCVHANGUP": true}
-	ioctlIntArg = map[string]bool{"TCSBRK": true, "TCSBRKP": true, "TCXONC": true, "TCFLSH": true, "TIOCSCTTY": true, "TIOCSIG": true}
+	ioctlIntArg = map[string]bool{"TCSBRK": true, "TCSBRKP": true, "TIOCSCTTY": true, "TIOCSIG": true}
 )
 
 func decIoctlArg(s *state, i int, p param) {
 	a := s.arg(i)
-	name, _ := setIoctls.lookup(uint64(uint32(s.c.Raw[p.ref])))
+	name := ioctlArgName(uint32(s.c.Raw[p.ref]))
 	switch {
 	case ioctlNoArg[name]:
 		decHex(s, i, p)
@@ -50,6 +46,8 @@ func decIoctlArg(s *state, i int, p param) {
 	case ioctlIntOut[name]:
 		pendingPtr(s, i, p)
 		s.c.exitFns = append(s.c.exitFns, func(s *state) { exitIntptrOut(s, i, p) })
+	case ioctlArgDecoders[name] != nil:
+		ioctlArgDecoders[name](s, i)
 	default:
 		decHex(s, i, p)
 	}
@@ -63,13 +61,27 @@ func decFcntlArg(s *state, i int, p param) {
 		a.Text, a.Value = setFdFlags.flagsText(v), v
 	case unix.F_SETFL:
 		decOpenFlags(s, i, p)
-	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETOWN, unix.F_SETPIPE_SZ, unix.F_SETSIG, unix.F_SETLEASE, unix.F_NOTIFY, unix.F_ADD_SEALS:
+	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETOWN, unix.F_SETPIPE_SZ:
 		decInt(s, i, p)
+	case unix.F_SETSIG:
+		decSignal(s, i, p)
+	case unix.F_SETLEASE:
+		a.Text, a.Value = fcntl64Enum(setLockTypes, a.Raw), a.Raw
+	case unix.F_NOTIFY:
+		a.Text, a.Value = setDnFlags.flagsText(a.Raw), a.Raw
+	case unix.F_ADD_SEALS:
+		a.Text, a.Value = setFSeals.flagsText(a.Raw), a.Raw
 	case unix.F_GETFD, unix.F_GETFL, unix.F_GETOWN, unix.F_GETSIG, unix.F_GETLEASE, unix.F_GETPIPE_SZ, unix.F_GET_SEALS:
 		decHex(s, i, p)
 		a.Hidden = true
-	case unix.F_GETLK, unix.F_SETLK, unix.F_SETLKW, unix.F_OFD_GETLK, unix.F_OFD_SETLK, unix.F_OFD_SETLKW, unix.F_SETOWN_EX, unix.F_GETOWN_EX:
-		decPtr(s, i, p)
+	case unix.F_SETLK, unix.F_SETLKW, unix.F_OFD_SETLK, unix.F_OFD_SETLKW:
+		inStruct(s, i, func(s *state, addr uint64) (string, any, bool) { return flockText(s, addr, false) })
+	case unix.F_GETLK, unix.F_OFD_GETLK:
+		fcntlOut(s, i, func(s *state, addr uint64) (string, any, bool) { return flockText(s, addr, true) })
+	case unix.F_SETOWN_EX:
+		inStruct(s, i, ownerExText)
+	case unix.F_GETOWN_EX:
+		fcntlOut(s, i, ownerExText)
 	default:
 		decHex(s, i, p)
 	}
@@ -77,7 +89,9 @@ func decFcntlArg(s *state, i int, p param) {
 
 // fixFcntl gives the return value the type the command implies.
 func fixFcntl(s *state) {
-	switch int(int32(s.c.Raw[1])) {
+	switch cmd := int(int32(s.c.Raw[1])); cmd {
+	case unix.F_GETLEASE, unix.F_GETSIG, unix.F_GET_SEALS:
+		s.c.exitFns = append(s.c.exitFns, func(s *state) { fcntlRetNote(s, cmd) })
 	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC:
 		s.c.retKind = kindFd
 	case unix.F_GETOWN:

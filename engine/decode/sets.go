@@ -66,6 +66,9 @@ func (t *set) enumText(v uint64) string {
 // unknownComment is strace's " /* O_??? */" for values a set lacks: the
 // prefix all names share, up to an underscore.
 func (t *set) unknownComment() string {
+	if d, ok := unknownDefaults[t]; ok {
+		return " /* " + d + " */"
+	}
 	if len(t.entries) == 0 {
 		return ""
 	}

@@ -75,6 +75,10 @@ const (
 	kindSigactionIn
 	kindSigactionOut
 	kindNone
+	kindUmode
+	kindStatfsOut
+	kindOffInout
+	kindUtimensIn
 	kindFlags
 	kindEnum
 )
@@ -151,8 +155,12 @@ var kindNames = [...]string{
 	68: "sigaction_in",
 	69: "sigaction_out",
 	70: "none",
-	71: "flags",
-	72: "enum",
+	71: "umode",
+	72: "statfs_out",
+	73: "off_inout",
+	74: "utimens_in",
+	75: "flags",
+	76: "enum",
 }
 
 // strace's syscall classes.
