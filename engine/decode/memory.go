@@ -28,7 +28,27 @@ type Options struct {
 	StrSize int
 	// FdPaths is -y: show the path behind every file descriptor.
 	FdPaths bool
+	// Hex is -x, -xx: when strings and buffers print as \xNN.
+	Hex HexMode
+	// Verbose is -v (strace's -e verbose=all, --no-abbrev): structures in
+	// full (every stat field, envp's strings, the whole utsname and rusage)
+	// instead of their first fields and "...".
+	Verbose bool
 }
+
+// HexMode is strace's --strings-in-hex.
+type HexMode int
+
+const (
+	HexNone HexMode = iota // octal escapes for non-printable bytes
+	// HexNonASCII is -x: a string with any byte that is neither
+	// printable ASCII nor one of \t \n \v \f \r prints entirely as \xNN.
+	HexNonASCII
+	HexAll // -xx: every byte as \xNN
+	// HexNonASCIIChars (--strings-in-hex=non-ascii-chars): only the
+	// non-printable bytes as \xNN, the rest as by default.
+	HexNonASCIIChars
+)
 
 const (
 	defaultStrSize = 32

@@ -83,7 +83,7 @@ func decDirfd(s *state, i int, p param) {
 		a.Text, a.Value = "AT_FDCWD", int64(unix.AT_FDCWD)
 		if cw, ok := s.mem.(cwdReader); ok && s.o.FdPaths {
 			if p, err := cw.Cwd(); err == nil && p != "" {
-				a.Text, a.Path = a.Text+fdPathSuffix(p), p
+				a.Text, a.Path = a.Text+fdPathSuffix(s, p), p
 			}
 		}
 		return
@@ -100,14 +100,14 @@ func fdText(s *state, fd int64) (text, path string) {
 	if err != nil || p == "" {
 		return text, ""
 	}
-	return text + fdPathSuffix(p), p
+	return text + fdPathSuffix(s, p), p
 }
 
 // fdPathSuffix is strace's <path> after a descriptor; a deleted file's
 // marker goes outside the brackets.
-func fdPathSuffix(p string) string {
+func fdPathSuffix(s *state, p string) string {
 	const deleted = " (deleted)"
-	st := quoteStyle{noQuotes: true, escape: "<>"}
+	st := quoteStyle{x: s.o.Hex, noQuotes: true, escape: "<>"}
 	if strings.HasSuffix(p, deleted) {
 		return "<" + quote([]byte(strings.TrimSuffix(p, deleted)), st) + ">(deleted)"
 	}

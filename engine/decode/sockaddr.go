@@ -248,7 +248,7 @@ func optvalText(s *state, addr uint64, n int64) (string, any) {
 	if n < 0 {
 		return ptrText(addr), nil
 	}
-	return bufText(s, addr, uint64(n), quoteStyle{})
+	return bufText(s, addr, uint64(n), s.qs())
 }
 
 func decSockoptVal(s *state, i int, p param) {

@@ -46,7 +46,7 @@ func exitUtsname(s *state, i int, _ param) {
 			return "", nil, false
 		}
 		sys, node := cstring(u.Sysname[:]), cstring(u.Nodename[:])
-		return "{sysname=" + quote(sys, quoteStyle{}) + ", nodename=" + quote(node, quoteStyle{}) + ", ...}",
+		return "{sysname=" + quote(sys, s.qs()) + ", nodename=" + quote(node, s.qs()) + ", ...}",
 			map[string]any{"sysname": string(sys), "nodename": string(node)}, true
 	})
 }

@@ -16,15 +16,15 @@ func readCString(s *state, addr uint64, limit int) (text, value string, ok bool)
 	if !truncated {
 		if len(str) > limit { // a reader that ignored max
 			str = str[:limit]
-			return quote([]byte(str), quoteStyle{}) + "...", str, true
+			return quote([]byte(str), s.qs()) + "...", str, true
 		}
-		return quote([]byte(str), quoteStyle{}), str, true
+		return quote([]byte(str), s.qs()), str, true
 	}
 	if len(str) < limit+1 {
 		return "", "", false // unreadable before any NUL
 	}
 	str = str[:limit]
-	return quote([]byte(str), quoteStyle{}) + "...", str, true
+	return quote([]byte(str), s.qs()) + "...", str, true
 }
 
 // decPath: file names are shown in full (up to PATH_MAX), whatever -s says.
@@ -80,7 +80,7 @@ func bufText(s *state, addr, n uint64, st quoteStyle) (string, any) {
 
 func decInbuf(s *state, i int, p param) {
 	a := s.arg(i)
-	a.Text, a.Value = bufText(s, a.Raw, s.c.Raw[p.ref], quoteStyle{})
+	a.Text, a.Value = bufText(s, a.Raw, s.c.Raw[p.ref], s.qs())
 }
 
 // pendingPtr is what an out argument shows until the call returns.
@@ -100,7 +100,7 @@ func retLen(s *state) (uint64, bool) {
 func exitOutbuf(s *state, i int, _ param) {
 	if n, ok := retLen(s); ok {
 		a := s.arg(i)
-		a.Text, a.Value = bufText(s, a.Raw, n, quoteStyle{})
+		a.Text, a.Value = bufText(s, a.Raw, n, s.qs())
 	}
 }
 
@@ -129,7 +129,7 @@ func exitOutpath(s *state, i int, _ param) {
 			break
 		}
 	}
-	a.Text, a.Value = quote(b, quoteStyle{}), string(b)
+	a.Text, a.Value = quote(b, s.qs()), string(b)
 }
 
 // readWords reads n pointer-sized words; ok is false when any is unreadable.
@@ -257,7 +257,7 @@ func iovecText(s *state, addr, count uint64, total int64) (string, any) {
 			n = min(n, uint64(total))
 			total -= int64(n)
 		}
-		t, val := bufText(s, v.base, n, quoteStyle{})
+		t, val := bufText(s, v.base, n, s.qs())
 		text += "{iov_base=" + t + ", iov_len=" + strconv.FormatUint(v.len, 10) + "}"
 		if str, ok := val.(string); ok {
 			vals = append(vals, str)

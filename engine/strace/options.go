@@ -54,8 +54,11 @@ type Options struct {
 	SortBy            string   // -S
 	IP                bool     // -i
 	Inject            []*injection
-	quietExit         bool // -e quiet=exit
-	countSeen         int
+	// Hex is -x (count of -x, at most 2) or --strings-in-hex.
+	Hex       decode.HexMode
+	hexLong   *decode.HexMode // --strings-in-hex, applied after -x's check
+	quietExit bool            // -e quiet=exit
+	countSeen int
 }
 
 // statusNames are what -e status= knows.
@@ -74,6 +77,8 @@ options:
   -o FILE         write the trace to FILE instead of stderr
   -s N            show at most N bytes of strings and buffers (default 32)
   -y              show the path behind file descriptors
+  -x, -xx         print a string with a non-ASCII byte all in hex; -xx every
+                  string (--strings-in-hex=none|non-ascii-chars|non-ascii|all)
   -t, -tt, -ttt   prefix the time of day, with microseconds, as epoch
   -T              append the time spent in each call
   -a N            align the return values at column N (default 40)
@@ -399,6 +404,7 @@ func Parse(args []string) (*Options, error) {
 		"--raw":             qual("raw"),
 		"--decode-fds":      func(v string) error { o.FdPaths = true; return nil },
 		"--interruptible":   func(string) error { return nil },
+		"--strings-in-hex":  o.stringsInHex,
 	}
 	// short options with a value: -sN or -s N
 	shorts := map[byte]func(string) error{
@@ -435,6 +441,7 @@ func Parse(args []string) (*Options, error) {
 		"--decode-fds":          func() { o.FdPaths = true },
 		"--quiet":               func() { o.Quiet = 1 },
 		"--no-abbrev":           nil,
+		"--strings-in-hex":      func() { o.stringsInHex("all") },
 		"--daemonize":           nil,
 		"--stack-traces":        nil,
 	}
@@ -513,7 +520,9 @@ loop:
 				case 'v':
 					return nil, usageErr("%s", flagWhy("-v"))
 				case 'x':
-					return nil, usageErr("-x is not supported yet (the decoder has no hex string mode)")
+					if o.Hex < decode.HexAll {
+						o.Hex++
+					}
 				case 'D':
 					return nil, usageErr("%s", flagWhy("-D"))
 				case 'k':
@@ -549,7 +558,27 @@ loop:
 	if o.Quiet >= 2 {
 		o.quietExit = true
 	}
+	if o.hexLong != nil {
+		if o.Hex != decode.HexNone {
+			return nil, usageErr("-x and --strings-in-hex cannot be provided simultaneously")
+		}
+		o.Hex = *o.hexLong
+	}
 	return o, nil
+}
+
+// stringsInHex is --strings-in-hex=none|non-ascii-chars|non-ascii|all.
+func (o *Options) stringsInHex(v string) error {
+	modes := map[string]decode.HexMode{
+		"none": decode.HexNone, "non-ascii-chars": decode.HexNonASCIIChars,
+		"non-ascii": decode.HexNonASCII, "all": decode.HexAll,
+	}
+	m, ok := modes[v]
+	if !ok {
+		return usageErr("invalid --strings-in-hex argument: '%s'", v)
+	}
+	o.hexLong = &m
+	return nil
 }
 
 const (
