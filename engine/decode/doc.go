@@ -35,6 +35,11 @@
 //   - Arguments strace leaves out for a call (open's mode without O_CREAT,
 //     the futex arguments an operation does not use) are Hidden: still
 //     decoded, not printed.
+//   - Options.Hex (-x, -xx) prints strings as \xNN: with -x a whole string
+//     when one byte is neither printable ASCII nor \t \n \v \f \r.
+//   - Structures show their first fields and "..." unless Options.Verbose
+//     (-v): then every field (stat's with dates in local time, utsname,
+//     rusage, execve's environment strings).
 //   - With Options.FdPaths (-y) descriptors print as N</path>, and AT_FDCWD
 //     as AT_FDCWD</cwd> when the Memory can tell the working directory.
 //

@@ -1,6 +1,11 @@
 package decode
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
 
 // The -x rules, checked against strace 6.1: -x turns a whole string to
 // \xNN when one byte is neither printable ASCII nor \t \n \v \f \r; -xx
@@ -51,5 +56,87 @@ func TestHexOptionsReachDecoders(t *testing.T) {
 		{name: "write -xx -y", sys: "write", args: map[string]uint64{"fd": 1, "buf": bufA, "count": 1},
 			mem: func(m *fakeMem) { m.put(bufA, []byte("h")); m.fds[1] = "/t" }, ret: r(1), o: Options{Hex: HexAll, FdPaths: true},
 			want: `write(1<\x2f\x74>, "\x68", 1) = 1`},
+	})
+}
+
+func utcForTest(t *testing.T) {
+	old := time.Local
+	time.Local = time.UTC
+	t.Cleanup(func() { time.Local = old })
+}
+
+// Verbose (-v) structures, in strace 6.1's field order (its stat, statx,
+// uname, getrusage and wait4 tests' expected lines).
+func TestVerboseStructs(t *testing.T) {
+	utcForTest(t)
+	st := unix.Stat_t{Dev: 0xfe00, Ino: 9986450, Mode: unix.S_IFREG | 0o640, Nlink: 1, Blksize: 4096, Size: 43147718418,
+		Atim: unix.Timespec{Sec: -10843, Nsec: 135}, Mtim: unix.Timespec{Sec: -10841, Nsec: 246},
+		Ctim: unix.Timespec{Sec: 1796286300, Nsec: 145748434}}
+	dev := unix.Stat_t{Dev: 6, Ino: 5, Mode: unix.S_IFCHR | 0o666, Nlink: 1, Blksize: 4096, Rdev: 0x107}
+	stx := unix.Statx_t{Mask: unix.STATX_TYPE | unix.STATX_MODE | unix.STATX_SIZE | unix.STATX_MTIME | unix.STATX_MNT_ID,
+		Blksize: 4096, Nlink: 1, Mode: unix.S_IFREG | 0o640, Ino: 7, Size: 10, Attributes_mask: unix.STATX_ATTR_APPEND,
+		Mtime: unix.StatxTimestamp{Sec: 1, Nsec: 5}, Dev_major: 254, Mnt_id: 0x1c}
+	ru := unix.Rusage{Utime: unix.Timeval{Usec: 2983}, Maxrss: 7232, Minflt: 334, Nvcsw: 32, Nivcsw: 18}
+	var uts unix.Utsname
+	for _, f := range []struct {
+		dst []byte
+		v   string
+	}{{uts.Sysname[:], "Linux"}, {uts.Nodename[:], "vm"}, {uts.Release[:], "6.1"}, {uts.Version[:], "#1 SMP"}, {uts.Machine[:], "x86_64"}, {uts.Domainname[:], "(none)"}} {
+		copy(f.dst, f.v)
+	}
+	v := Options{Verbose: true}
+	runCases(t, []tcase{
+		{name: "fstat -v", sys: "fstat", args: map[string]uint64{"fd": 0, "statbuf": bufA}, o: v, ret: r(0),
+			mem: func(m *fakeMem) { m.put(bufA, structBytes(&st)) },
+			want: "fstat(0, {st_dev=makedev(0xfe, 0), st_ino=9986450, st_mode=S_IFREG|0640, st_nlink=1, st_uid=0, st_gid=0, st_blksize=4096, st_blocks=0, st_size=43147718418, " +
+				"st_atime=-10843 /* 1969-12-31T20:59:17.000000135+0000 */, st_atime_nsec=135, st_mtime=-10841 /* 1969-12-31T20:59:19.000000246+0000 */, st_mtime_nsec=246, " +
+				"st_ctime=1796286300 /* 2026-12-03T08:25:00.145748434+0000 */, st_ctime_nsec=145748434}) = 0"},
+		{name: "fstat -v device, zero times", sys: "fstat", args: map[string]uint64{"fd": 0, "statbuf": bufA}, o: v, ret: r(0),
+			mem: func(m *fakeMem) { m.put(bufA, structBytes(&dev)) },
+			want: "fstat(0, {st_dev=makedev(0, 0x6), st_ino=5, st_mode=S_IFCHR|0666, st_nlink=1, st_uid=0, st_gid=0, st_blksize=4096, st_blocks=0, st_rdev=makedev(0x1, 0x7), " +
+				"st_atime=0, st_atime_nsec=0, st_mtime=0, st_mtime_nsec=0, st_ctime=0, st_ctime_nsec=0}) = 0"},
+		{name: "fstat", sys: "fstat", args: map[string]uint64{"fd": 0, "statbuf": bufA}, ret: r(0),
+			mem:  func(m *fakeMem) { m.put(bufA, structBytes(&st)) },
+			want: "fstat(0, {st_mode=S_IFREG|0640, st_size=43147718418, ...}) = 0"},
+		{name: "statx -v", sys: "statx", args: map[string]uint64{"dirfd": uint64(0xffffff9c), "pathname": bufB, "mask": unix.STATX_ALL, "statxbuf": bufA}, o: v, ret: r(0),
+			mem: func(m *fakeMem) { m.put(bufA, structBytes(&stx)); m.str(bufB, "f") },
+			want: `statx(AT_FDCWD, "f", AT_STATX_SYNC_AS_STAT, STATX_ALL, {stx_mask=STATX_TYPE|STATX_MODE|STATX_MTIME|STATX_SIZE|STATX_MNT_ID, stx_blksize=4096, stx_attributes=0, ` +
+				`stx_mode=S_IFREG|0640, stx_size=10, stx_attributes_mask=STATX_ATTR_APPEND, stx_mtime={tv_sec=1, tv_nsec=5} /* 1970-01-01T00:00:01.000000005+0000 */, ` +
+				`stx_rdev_major=0, stx_rdev_minor=0, stx_dev_major=254, stx_dev_minor=0, stx_mnt_id=0x1c}) = 0`},
+		{name: "statx without -v follows the mask", sys: "statx", args: map[string]uint64{"dirfd": uint64(0xffffff9c), "pathname": bufB, "flags": 0x6000, "statxbuf": bufA}, ret: r(0),
+			mem: func(m *fakeMem) {
+				m.put(bufA, structBytes(&unix.Statx_t{Mask: unix.STATX_SIZE, Size: 3, Mode: 0o777}))
+				m.str(bufB, "f")
+			},
+			want: `statx(AT_FDCWD, "f", AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC, 0, {stx_mask=STATX_SIZE, stx_attributes=0, stx_size=3, ...}) = 0`},
+		{name: "uname -v", sys: "uname", args: map[string]uint64{"buf": bufA}, o: v, ret: r(0),
+			mem:  func(m *fakeMem) { m.put(bufA, structBytes(&uts)) },
+			want: `uname({sysname="Linux", nodename="vm", release="6.1", version="#1 SMP", machine="x86_64", domainname="(none)"}) = 0`},
+		{name: "getrusage -v", sys: "getrusage", args: map[string]uint64{"who": 0, "usage": bufA}, o: v, ret: r(0),
+			mem: func(m *fakeMem) { m.put(bufA, structBytes(&ru)) },
+			want: "getrusage(RUSAGE_SELF, {ru_utime={tv_sec=0, tv_usec=2983}, ru_stime={tv_sec=0, tv_usec=0}, ru_maxrss=7232, ru_ixrss=0, ru_idrss=0, ru_isrss=0, " +
+				"ru_minflt=334, ru_majflt=0, ru_nswap=0, ru_inblock=0, ru_oublock=0, ru_msgsnd=0, ru_msgrcv=0, ru_nsignals=0, ru_nvcsw=32, ru_nivcsw=18}) = 0"},
+		{name: "getrusage", sys: "getrusage", args: map[string]uint64{"who": 0, "usage": bufA}, ret: r(0),
+			mem:  func(m *fakeMem) { m.put(bufA, structBytes(&ru)) },
+			want: "getrusage(RUSAGE_SELF, {ru_utime={tv_sec=0, tv_usec=2983}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = 0"},
+		{name: "getrusage unreadable", sys: "getrusage", args: map[string]uint64{"who": 0, "usage": bufA}, ret: r(0),
+			want: "getrusage(RUSAGE_SELF, 0x1000) = 0"},
+		{name: "wait4 reaped", sys: "wait4", args: map[string]uint64{"pid": 7, "wstatus": bufB, "options": unix.WSTOPPED, "rusage": bufA}, ret: r(7),
+			mem:  func(m *fakeMem) { m.put(bufA, structBytes(&ru)); m.int32s(bufB, 0x137f) },
+			want: "wait4(7, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}], WSTOPPED, {ru_utime={tv_sec=0, tv_usec=2983}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = 7"},
+		{name: "wait4 WNOHANG nothing", sys: "wait4", args: map[string]uint64{"pid": 7, "wstatus": bufB, "options": unix.WNOHANG, "rusage": bufA}, ret: r(0),
+			mem:  func(m *fakeMem) { m.put(bufA, structBytes(&ru)) },
+			want: "wait4(7, 0x2000, WNOHANG, 0x1000) = 0"},
+	})
+}
+
+func TestOpenFlagsInternalBits(t *testing.T) {
+	runCases(t, []tcase{
+		{name: "__O_SYNC", sys: "openat", args: map[string]uint64{"dirfd": uint64(0xffffff9c), "pathname": bufA, "flags": 0x100000},
+			mem: func(m *fakeMem) { m.str(bufA, "f") }, ret: r(-9), want: `openat(AT_FDCWD, "f", O_RDONLY|__O_SYNC) = -1 EBADF (Bad file descriptor)`},
+		{name: "O_SYNC", sys: "openat", args: map[string]uint64{"dirfd": uint64(0xffffff9c), "pathname": bufA, "flags": unix.O_SYNC},
+			mem: func(m *fakeMem) { m.str(bufA, "f") }, ret: r(3), want: `openat(AT_FDCWD, "f", O_RDONLY|O_SYNC) = 3`},
+		{name: "__O_TMPFILE", sys: "openat", args: map[string]uint64{"dirfd": uint64(0xffffff9c), "pathname": bufA, "flags": 0x400000},
+			mem: func(m *fakeMem) { m.str(bufA, "f") }, ret: r(-22), want: `openat(AT_FDCWD, "f", O_RDONLY|__O_TMPFILE, 000) = -1 EINVAL (Invalid argument)`},
 	})
 }

@@ -224,13 +224,14 @@ func cloneFlagsText(v uint64) string {
 	return strings.Join(parts, "|")
 }
 
-// decStatxFlags: the sync type first, then the AT_ flags.
+// decStatxFlags: the sync type bits first (as flags: strace prints
+// AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC), then the AT_ flags.
 func decStatxFlags(s *state, i int, _ param) {
 	a := s.arg(i)
 	v := uint64(uint32(a.Raw))
 	a.Value = v
 	const syncType = unix.AT_STATX_FORCE_SYNC | unix.AT_STATX_DONT_SYNC
-	text := setStatxSync.enumText(v & syncType)
+	text := setStatxSync.flagsText(v & syncType)
 	if rest := v &^ syncType; rest != 0 {
 		text += "|" + setAtFlags.flagsText(rest)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"strconv"
+	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -14,15 +16,60 @@ func exitStat(s *state, i int, _ param) {
 		if !readStruct(s, addr, &st) {
 			return "", nil, false
 		}
-		mode := uint64(st.Mode)
-		text := "{st_mode=" + symbolicMode(mode)
-		if t := uint32(mode) & unix.S_IFMT; t == unix.S_IFCHR || t == unix.S_IFBLK {
-			text += ", st_rdev=" + makedevText(uint64(st.Rdev))
-		} else {
-			text += ", st_size=" + strconv.FormatInt(st.Size, 10)
-		}
-		return text + ", ...}", map[string]any{"st_mode": mode, "st_size": st.Size, "st_rdev": uint64(st.Rdev)}, true
+		return statText(&st, s.o.Verbose), map[string]any{"st_mode": uint64(st.Mode), "st_size": st.Size, "st_rdev": uint64(st.Rdev)}, true
 	})
+}
+
+// statText is strace's print_struct_stat: mode and size (or rdev) and
+// "...", or with -v every field, times with their date in a comment.
+func statText(st *unix.Stat_t, verbose bool) string {
+	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
+	mode := uint64(st.Mode)
+	var b strings.Builder
+	b.WriteByte('{')
+	if verbose {
+		b.WriteString("st_dev=" + makedevText(uint64(st.Dev)) + ", st_ino=" + u(uint64(st.Ino)) +
+			", st_mode=" + symbolicMode(mode) + ", st_nlink=" + u(uint64(st.Nlink)) +
+			", st_uid=" + u(uint64(st.Uid)) + ", st_gid=" + u(uint64(st.Gid)) +
+			", st_blksize=" + u(uint64(st.Blksize)) + ", st_blocks=" + u(uint64(st.Blocks)))
+	} else {
+		b.WriteString("st_mode=" + symbolicMode(mode))
+	}
+	if t := uint32(mode) & unix.S_IFMT; t == unix.S_IFCHR || t == unix.S_IFBLK {
+		b.WriteString(", st_rdev=" + makedevText(uint64(st.Rdev)))
+	} else {
+		b.WriteString(", st_size=" + strconv.FormatInt(int64(st.Size), 10))
+	}
+	if !verbose {
+		b.WriteString(", ...}")
+		return b.String()
+	}
+	for _, f := range []struct {
+		name string
+		ts   unix.Timespec
+	}{{"st_atime", st.Atim}, {"st_mtime", st.Mtim}, {"st_ctime", st.Ctim}} {
+		sec, nsec := int64(f.ts.Sec), uint64(f.ts.Nsec)
+		b.WriteString(", " + f.name + "=" + strconv.FormatInt(sec, 10) + timeComment(sec, nsec, 999999999, 9) +
+			", " + f.name + "_nsec=" + u(nsec))
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// timeComment is strace's comment after a time: " /* 2026-12-03T08:25:00.135475834+0000 */"
+// in local time, the fraction printed with width digits when not 0;
+// nothing for 0 or an invalid fraction.
+func timeComment(sec int64, part, maxPart uint64, width int) string {
+	if (sec == 0 && part == 0) || part > maxPart {
+		return ""
+	}
+	t := time.Unix(sec, 0).In(time.Local)
+	text := t.Format("2006-01-02T15:04:05")
+	if part > 0 {
+		frac := strconv.FormatUint(part, 10)
+		text += "." + strings.Repeat("0", max(0, width-len(frac))) + frac
+	}
+	return " /* " + text + t.Format("-0700") + " */"
 }
 
 func exitStatx(s *state, i int, _ param) {
@@ -31,12 +78,51 @@ func exitStatx(s *state, i int, _ param) {
 		if !readStruct(s, addr, &st) {
 			return "", nil, false
 		}
-		text := "{stx_mask=" + setStatxMask.flagsText(uint64(st.Mask)) +
-			", stx_attributes=" + setStatxAttrs.flagsText(st.Attributes) +
-			", stx_mode=" + symbolicMode(uint64(st.Mode)) +
-			", stx_size=" + strconv.FormatUint(st.Size, 10) + ", ...}"
-		return text, map[string]any{"stx_mode": uint64(st.Mode), "stx_size": st.Size}, true
+		return statxText(&st, s.o.Verbose), map[string]any{"stx_mode": uint64(st.Mode), "stx_size": st.Size}, true
 	})
+}
+
+// statxText is strace's statx output: the fields the mask says are
+// filled, and with -v all the others.
+func statxText(st *unix.Statx_t, verbose bool) string {
+	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
+	m := st.Mask
+	var parts []string
+	add := func(cond bool, name, v string) {
+		if cond {
+			parts = append(parts, name+"="+v)
+		}
+	}
+	ts := func(t unix.StatxTimestamp) string {
+		return "{tv_sec=" + strconv.FormatInt(t.Sec, 10) + ", tv_nsec=" + u(uint64(t.Nsec)) + "}" +
+			timeComment(t.Sec, uint64(t.Nsec), 999999999, 9)
+	}
+	add(true, "stx_mask", setStatxMask.flagsText(uint64(m)))
+	add(verbose, "stx_blksize", u(uint64(st.Blksize)))
+	add(true, "stx_attributes", setStatxAttrs.flagsText(st.Attributes))
+	add(verbose && m&unix.STATX_NLINK != 0, "stx_nlink", u(uint64(st.Nlink)))
+	add(verbose && m&unix.STATX_UID != 0, "stx_uid", u(uint64(st.Uid)))
+	add(verbose && m&unix.STATX_GID != 0, "stx_gid", u(uint64(st.Gid)))
+	add(m&(unix.STATX_TYPE|unix.STATX_MODE) != 0, "stx_mode", symbolicMode(uint64(st.Mode)))
+	add(verbose && m&unix.STATX_INO != 0, "stx_ino", u(st.Ino))
+	add(m&unix.STATX_SIZE != 0, "stx_size", u(st.Size))
+	if !verbose {
+		return "{" + strings.Join(append(parts, "..."), ", ") + "}"
+	}
+	add(m&unix.STATX_BLOCKS != 0, "stx_blocks", u(st.Blocks))
+	add(true, "stx_attributes_mask", setStatxAttrs.flagsText(st.Attributes_mask))
+	add(m&unix.STATX_ATIME != 0, "stx_atime", ts(st.Atime))
+	add(m&unix.STATX_BTIME != 0, "stx_btime", ts(st.Btime))
+	add(m&unix.STATX_CTIME != 0, "stx_ctime", ts(st.Ctime))
+	add(m&unix.STATX_MTIME != 0, "stx_mtime", ts(st.Mtime))
+	add(true, "stx_rdev_major", u(uint64(st.Rdev_major)))
+	add(true, "stx_rdev_minor", u(uint64(st.Rdev_minor)))
+	add(true, "stx_dev_major", u(uint64(st.Dev_major)))
+	add(true, "stx_dev_minor", u(uint64(st.Dev_minor)))
+	add(m&unix.STATX_MNT_ID != 0, "stx_mnt_id", hexText(st.Mnt_id))
+	add(m&unix.STATX_DIOALIGN != 0, "stx_dio_mem_align", u(uint64(st.Dio_mem_align)))
+	add(m&unix.STATX_DIOALIGN != 0, "stx_dio_offset_align", u(uint64(st.Dio_offset_align)))
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 func exitUtsname(s *state, i int, _ param) {
@@ -46,8 +132,20 @@ func exitUtsname(s *state, i int, _ param) {
 			return "", nil, false
 		}
 		sys, node := cstring(u.Sysname[:]), cstring(u.Nodename[:])
-		return "{sysname=" + quote(sys, s.qs()) + ", nodename=" + quote(node, s.qs()) + ", ...}",
-			map[string]any{"sysname": string(sys), "nodename": string(node)}, true
+		v := map[string]any{"sysname": string(sys), "nodename": string(node)}
+		if !s.o.Verbose {
+			return "{sysname=" + quote(sys, s.qs()) + ", nodename=" + quote(node, s.qs()) + ", ...}", v, true
+		}
+		text := "{sysname=" + quote(sys, s.qs()) + ", nodename=" + quote(node, s.qs())
+		for _, f := range []struct {
+			name string
+			b    []byte
+		}{{"release", u.Release[:]}, {"version", u.Version[:]}, {"machine", u.Machine[:]}, {"domainname", u.Domainname[:]}} {
+			b := cstring(f.b)
+			text += ", " + f.name + "=" + quote(b, s.qs())
+			v[f.name] = string(b)
+		}
+		return text + "}", v, true
 	})
 }
 

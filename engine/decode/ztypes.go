@@ -75,6 +75,7 @@ const (
 	kindSigactionIn
 	kindSigactionOut
 	kindNone
+	kindRusageOut
 	kindFlags
 	kindEnum
 )
@@ -151,8 +152,9 @@ var kindNames = [...]string{
 	68: "sigaction_in",
 	69: "sigaction_out",
 	70: "none",
-	71: "flags",
-	72: "enum",
+	71: "rusage_out",
+	72: "flags",
+	73: "enum",
 }
 
 // strace's syscall classes.

@@ -54,11 +54,15 @@ type Options struct {
 	SortBy            string   // -S
 	IP                bool     // -i
 	Inject            []*injection
+	quietExit         bool // -e quiet=exit
+	countSeen         int
+
 	// Hex is -x (count of -x, at most 2) or --strings-in-hex.
-	Hex       decode.HexMode
-	hexLong   *decode.HexMode // --strings-in-hex, applied after -x's check
-	quietExit bool            // -e quiet=exit
-	countSeen int
+	Hex     decode.HexMode
+	hexLong *decode.HexMode // --strings-in-hex, applied after -x's check
+	// Abbrev: the syscalls whose structures print abbreviated (-e abbrev=);
+	// nil: all (strace's default); -v and --no-abbrev empty it.
+	Abbrev map[int]bool
 }
 
 // statusNames are what -e status= knows.
@@ -77,6 +81,8 @@ options:
   -o FILE         write the trace to FILE instead of stderr
   -s N            show at most N bytes of strings and buffers (default 32)
   -y              show the path behind file descriptors
+  -v              print structures in full (--no-abbrev, -e abbrev=none);
+                  -e abbrev=SET abbreviates only SET
   -x, -xx         print a string with a non-ASCII byte all in hex; -xx every
                   string (--strings-in-hex=none|non-ascii-chars|non-ascii|all)
   -t, -tt, -ttt   prefix the time of day, with microseconds, as epoch
@@ -230,7 +236,15 @@ func (o *Options) expr(v string) error {
 		return nil
 	case "trace-fds", "trace-fd", "fd", "fds":
 		return usageErr("-e %s= is not supported", q)
-	case "verbose", "v", "abbrev", "a", "raw", "x", "decode-fds", "decode-fd", "kvm", "decode-pids":
+	case "abbrev", "a":
+		o.Abbrev = map[int]bool{}
+		return selectSyscalls(rest, o.Abbrev)
+	case "verbose", "v":
+		if rest != "all" {
+			return usageErr("-e verbose=%s is not supported: structures are always decoded (only verbose=all, the default)", rest)
+		}
+		return nil
+	case "raw", "x", "decode-fds", "decode-fd", "kvm", "decode-pids":
 		return usageErr("-e %s= is not supported yet (the decoder has no such mode)", q)
 	}
 	return usageErr("invalid -e qualifier '%s'", q)
@@ -440,7 +454,7 @@ func Parse(args []string) (*Options, error) {
 		"--decode-pids":         func() {},
 		"--decode-fds":          func() { o.FdPaths = true },
 		"--quiet":               func() { o.Quiet = 1 },
-		"--no-abbrev":           nil,
+		"--no-abbrev":           func() { o.Abbrev = map[int]bool{} },
 		"--strings-in-hex":      func() { o.stringsInHex("all") },
 		"--daemonize":           nil,
 		"--stack-traces":        nil,
@@ -518,7 +532,7 @@ loop:
 				case 'Z':
 					o.expr("status=failed")
 				case 'v':
-					return nil, usageErr("%s", flagWhy("-v"))
+					o.Abbrev = map[int]bool{}
 				case 'x':
 					if o.Hex < decode.HexAll {
 						o.Hex++
@@ -588,8 +602,6 @@ const (
 
 func flagWhy(f string) string {
 	switch f {
-	case "-v", "--no-abbrev":
-		return f + " is not supported yet (the decoder has no verbose mode)"
 	case "-D", "--daemonize":
 		return f + " is not supported: the traced command is started as trace's own child (the helper that loads its filter)"
 	case "-k", "--stack-traces":

@@ -49,3 +49,51 @@ func TestParseModeErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestParseAbbrev(t *testing.T) {
+	stat, _ := Parse([]string{"-e", "trace=stat", "true"})
+	nrs := stat.syscalls()
+	if len(nrs) != 1 {
+		t.Fatalf("trace=stat selects %v", nrs)
+	}
+	statNr := nrs[0]
+	for _, c := range []struct {
+		args    []string
+		verbose bool // is stat printed in full
+	}{
+		{[]string{"true"}, false},
+		{[]string{"-v", "true"}, true},
+		{[]string{"-fv", "true"}, true},
+		{[]string{"--no-abbrev", "true"}, true},
+		{[]string{"-e", "abbrev=none", "true"}, true},
+		{[]string{"-e", "abbrev=all", "true"}, false},
+		{[]string{"-e", "abbrev=stat", "true"}, false},
+		{[]string{"-e", "abbrev=!stat", "true"}, true},
+		{[]string{"-e", "abbrev=openat", "true"}, true},
+		{[]string{"--abbrev=openat", "true"}, true},
+		{[]string{"-v", "-e", "abbrev=stat", "true"}, false}, // the last one wins, as in strace
+		{[]string{"-e", "verbose=all", "true"}, false},
+	} {
+		o, err := Parse(c.args)
+		if err != nil {
+			t.Errorf("%v: %v", c.args, err)
+			continue
+		}
+		tr := newTracer(o, nil, false)
+		if got := tr.optsFor(statNr).Verbose; got != c.verbose {
+			t.Errorf("%v: stat verbose = %v, want %v", c.args, got, c.verbose)
+		}
+	}
+}
+
+func TestParseVerboseRejected(t *testing.T) {
+	for _, args := range [][]string{{"-e", "verbose=none", "true"}, {"--verbose=stat", "true"}} {
+		_, err := Parse(args)
+		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "is not supported: structures are always decoded") {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	if _, err := Parse([]string{"-e", "abbrev=nosuchcall", "true"}); err == nil || !strings.Contains(err.Error(), "invalid system call 'nosuchcall'") {
+		t.Errorf("abbrev=nosuchcall: %v", err)
+	}
+}

@@ -79,6 +79,14 @@ func newTracer(o *Options, w *bufio.Writer, toFile bool) *tracer {
 	return t
 }
 
+// optsFor is the decoding of syscall nr: verbose unless -e abbrev= names
+// it (every call is abbreviated by default).
+func (t *tracer) optsFor(nr int) decode.Options {
+	o := t.dopts
+	o.Verbose = t.o.Abbrev != nil && !t.o.Abbrev[nr]
+	return o
+}
+
 // udHidden marks the rules of calls that stop without being selected:
 // execve (its success ends the calls that are this program's own) and
 // calls only injected into.
@@ -147,7 +155,8 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		})
 		return d, nil
 	}
-	c := decode.Decode(st.Nr, st.Args, st, t.dopts)
+	dopts := t.optsFor(st.Nr)
+	c := decode.Decode(st.Nr, st.Args, st, dopts)
 	if t.paths != nil && !t.usesPath(c, st) {
 		return d, nil
 	}
@@ -156,7 +165,7 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		if d.Verdict == engine.Fail {
 			ret = -d.Value
 		}
-		c.Exit(ret, st, t.dopts)
+		c.Exit(ret, st, dopts)
 		t.finish(st.Tid, st.Pid, t0, st.IP, c, 0, " (INJECTED)")
 		return d, nil
 	}
@@ -173,7 +182,7 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		}
 		t.execed = true
 		dur := time.Since(t0)
-		c.Exit(ret, s, t.dopts)
+		c.Exit(ret, s, dopts)
 		t.finish(s.Tid, s.Pid, t0, ip, c, dur, "")
 		if t.o.AllRead || t.o.AllWrite || len(t.o.ReadFds) > 0 || len(t.o.WriteFds) > 0 {
 			t.dump(s, c, ret)
