@@ -53,7 +53,7 @@
 //
 // Every input is tracee-controlled: any argument values, any memory, any
 // return value. Decoders never panic, bound every read (strings by -s or
-// PATH_MAX, arrays by -s elements, structs by their size) and print the
+// PATH_MAX, arrays by -s elements or 4096 with -v, structs by their size) and print the
 // address when memory cannot be read, as strace does. FuzzDecode checks
 // this.
 package decode

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 
@@ -138,5 +139,77 @@ func TestOpenFlagsInternalBits(t *testing.T) {
 			mem: func(m *fakeMem) { m.str(bufA, "f") }, ret: r(3), want: `openat(AT_FDCWD, "f", O_RDONLY|O_SYNC) = 3`},
 		{name: "__O_TMPFILE", sys: "openat", args: map[string]uint64{"dirfd": uint64(0xffffff9c), "pathname": bufA, "flags": 0x400000},
 			mem: func(m *fakeMem) { m.str(bufA, "f") }, ret: r(-22), want: `openat(AT_FDCWD, "f", O_RDONLY|__O_TMPFILE, 000) = -1 EINVAL (Invalid argument)`},
+	})
+}
+
+// pollfds builds struct pollfd entries.
+func pollfds(fdEventsRevents ...int32) []byte {
+	var b []byte
+	for j := 0; j+2 < len(fdEventsRevents); j += 3 {
+		e := make([]byte, 8)
+		binary.NativeEndian.PutUint32(e, uint32(fdEventsRevents[j]))
+		binary.NativeEndian.PutUint16(e[4:], uint16(fdEventsRevents[j+1]))
+		binary.NativeEndian.PutUint16(e[6:], uint16(fdEventsRevents[j+2]))
+		b = append(b, e...)
+	}
+	return b
+}
+
+// Arrays as strace's print_array prints them: -s elements unless -v,
+// "... /* 0xADDR */" where memory ends after the first element, the
+// address when the first one is unreadable (strace's poll, poll@s,
+// pwritev and execve tests).
+func TestArrays(t *testing.T) {
+	in, out := int32(unix.POLLIN), int32(unix.POLLOUT)
+	// bufA+0x1000-8: one pollfd, then unmapped memory.
+	edge := uint64(bufA + 0x1000 - 8)
+	runCases(t, []tcase{
+		{name: "poll negative fd", sys: "poll", args: map[string]uint64{"fds": bufA, "nfds": 3, "timeout": 42}, ret: r(2),
+			mem:  func(m *fakeMem) { m.put(bufA, pollfds(-1, in, 0, 1, out, out, 5, out, out)) },
+			want: "poll([{fd=-1}, {fd=1, events=POLLOUT}, {fd=5, events=POLLOUT}], 3, 42) = 2 ([{fd=1, revents=POLLOUT}, {fd=5, revents=POLLOUT}])"},
+		{name: "poll -s 1", sys: "poll", args: map[string]uint64{"fds": bufA, "nfds": 3, "timeout": 42}, ret: r(2), o: Options{StrSize: 1},
+			mem:  func(m *fakeMem) { m.put(bufA, pollfds(-1, in, 0, 1, out, out, 5, out, out)) },
+			want: "poll([{fd=-1}, ...], 3, 42) = 2 ([{fd=1, revents=POLLOUT}, ...])"},
+		{name: "poll -s 0", sys: "poll", args: map[string]uint64{"fds": bufA, "nfds": 3, "timeout": 42}, ret: r(2), o: Options{StrSize: -1},
+			mem:  func(m *fakeMem) { m.put(bufA, pollfds(-1, in, 0, 1, out, out, 5, out, out)) },
+			want: "poll([...], 3, 42) = 2 ([...])"},
+		{name: "poll -s 1 -v", sys: "poll", args: map[string]uint64{"fds": bufA, "nfds": 3, "timeout": 42}, ret: r(2), o: Options{StrSize: 1, Verbose: true},
+			mem:  func(m *fakeMem) { m.put(bufA, pollfds(-1, in, 0, 1, out, out, 5, out, out)) },
+			want: "poll([{fd=-1}, {fd=1, events=POLLOUT}, {fd=5, events=POLLOUT}], 3, 42) = 2 ([{fd=1, revents=POLLOUT}, {fd=5, revents=POLLOUT}])"},
+		{name: "poll partly readable", sys: "poll", args: map[string]uint64{"fds": edge, "nfds": 2, "timeout": 0}, ret: r(-14),
+			mem:  func(m *fakeMem) { m.put(edge, pollfds(-5, 0, 0)) },
+			want: "poll([{fd=-5}, ... /* 0x2000 */], 2, 0) = -1 EFAULT (Bad address)"},
+		{name: "poll unreadable", sys: "poll", args: map[string]uint64{"fds": bufB, "nfds": 1, "timeout": 0}, ret: r(-14), o: Options{StrSize: -1},
+			want: "poll(0x2000, 1, 0) = -1 EFAULT (Bad address)"},
+		{name: "poll timeout", sys: "poll", args: map[string]uint64{"fds": 0, "nfds": 0, "timeout": 42}, ret: r(0),
+			want: "poll(NULL, 0, 42) = 0 (Timeout)"},
+		{name: "pwritev partly readable", sys: "pwritev", args: map[string]uint64{"fd": 0, "iov": bufA + 0x1000 - 16, "iovcnt": 3, "offset": 1}, ret: r(-14),
+			mem: func(m *fakeMem) {
+				m.words(bufA+0x1000-16, bufC, 2)
+				m.put(bufC, []byte{1, 2})
+			},
+			want: `pwritev(0, [{iov_base="\1\2", iov_len=2}, ... /* 0x2000 */], 3, 1) = -1 EFAULT (Bad address)`},
+		{name: "execve partly readable argv, unterminated envp", sys: "execve", args: map[string]uint64{"pathname": bufC, "argv": bufA + 0x1000 - 16, "envp": bufB + 0x1000 - 8}, ret: r(-13),
+			mem: func(m *fakeMem) {
+				m.str(bufC, "x")
+				m.words(bufA+0x1000-16, bufC, ^uint64(0))
+				m.words(bufB+0x1000-8, bufC)
+			},
+			want: `execve("x", ["x", 0xffffffffffffffff, ... /* 0x2000 */], 0x2ff8 /* 1 var, unterminated */) = -1 EACCES (Permission denied)`},
+		{name: "execve -v", sys: "execve", args: map[string]uint64{"pathname": bufC, "argv": bufA, "envp": bufB}, ret: r(-13), o: Options{Verbose: true, StrSize: 1},
+			mem: func(m *fakeMem) {
+				m.str(bufC, "x")
+				m.str(bufD, "A=1")
+				m.words(bufA, bufC, bufC, 0)
+				m.words(bufB, bufD, bufD, 0)
+			},
+			want: `execve("x", ["x", "x"], ["A"..., "A"...]) = -1 EACCES (Permission denied)`},
+		{name: "execve -s 1", sys: "execve", args: map[string]uint64{"pathname": bufC, "argv": bufA, "envp": bufB}, ret: r(-13), o: Options{StrSize: 1},
+			mem: func(m *fakeMem) {
+				m.str(bufC, "x")
+				m.words(bufA, bufC, bufC, 0)
+				m.words(bufB, 0)
+			},
+			want: `execve("x", ["x", ...], 0x2000 /* 0 vars */) = -1 EACCES (Permission denied)`},
 	})
 }

@@ -9,45 +9,29 @@ import (
 // struct pollfd: int fd; short events; short revents.
 const pollfdSize = 8
 
-func pollfdsAt(s *state, addr, n uint64) ([][3]int64, bool) {
-	n = min(n, uint64(s.o.strSize()))
-	b := make([]byte, n*pollfdSize)
-	if !readFull(s.mem, addr, b) {
-		return nil, false
-	}
-	out := make([][3]int64, n)
-	for j := range out {
-		e := b[j*pollfdSize:]
-		out[j] = [3]int64{int64(int32(binary.NativeEndian.Uint32(e))), int64(binary.NativeEndian.Uint16(e[4:])), int64(binary.NativeEndian.Uint16(e[6:]))}
-	}
-	return out, true
+func pollfdAt(e []byte) (fd int32, events, revents uint16) {
+	return int32(binary.NativeEndian.Uint32(e)), binary.NativeEndian.Uint16(e[4:]), binary.NativeEndian.Uint16(e[6:])
 }
 
+// decPollfds prints the array as strace does: {fd=N, events=…}, only the
+// fd for a negative one (the kernel ignores it).
 func decPollfds(s *state, i int, p param) {
 	a := s.arg(i)
-	a.Text = ptrText(a.Raw)
-	if a.Raw == 0 {
-		return
-	}
 	n := uint64(uint32(s.c.Raw[p.ref]))
-	fds, ok := pollfdsAt(s, a.Raw, n)
-	if !ok {
-		return
-	}
-	var parts []string
-	for _, f := range fds {
-		t, _ := fdText(s, f[0])
-		parts = append(parts, "{fd="+t+", events="+setPollEvents.flagsText(uint64(f[1]))+"}")
-	}
-	if n > uint64(len(fds)) {
-		parts = append(parts, "...")
-	}
-	a.Text = "[" + strings.Join(parts, ", ") + "]"
+	a.Text = arrayText(s, a.Raw, n, pollfdSize, func(e []byte) string {
+		fd, events, _ := pollfdAt(e)
+		t, _ := fdText(s, int64(fd))
+		if fd < 0 {
+			return "{fd=" + t + "}"
+		}
+		return "{fd=" + t + ", events=" + setPollEvents.flagsText(uint64(events)) + "}"
+	})
 	s.c.exitFns = append(s.c.exitFns, func(s *state) { pollNote(s, a.Raw, n) })
 }
 
-// pollNote is strace's annotation of poll's return: which descriptors
-// are ready, or Timeout.
+// pollNote is strace's annotation of poll's return: the descriptors with
+// events (at most -s of them unless -v, the fd as a plain number), the
+// address where memory ends, or Timeout.
 func pollNote(s *state, addr, n uint64) {
 	if s.failed() {
 		return
@@ -56,18 +40,38 @@ func pollNote(s *state, addr, n uint64) {
 		s.c.retNote = " (Timeout)"
 		return
 	}
-	fds, ok := pollfdsAt(s, addr, n)
-	if !ok {
+	if addr == 0 || n == 0 || addr+n*pollfdSize < addr {
 		return
 	}
-	var parts []string
-	for _, f := range fds {
-		if f[2] != 0 {
-			t, _ := fdText(s, f[0])
-			parts = append(parts, "{fd="+t+", revents="+setPollEvents.flagsText(uint64(f[2]))+"}")
-		}
+	maxShown := uint64(s.o.strSize())
+	if s.o.Verbose {
+		maxShown = ^uint64(0)
 	}
-	s.c.retNote = " ([" + strings.Join(parts, ", ") + "])"
+	n = min(n, maxArrayElems)
+	b := make([]byte, n*pollfdSize)
+	whole := readFull(s.mem, addr, b)
+	var parts []string
+	shown := uint64(0)
+	for j := uint64(0); j < n; j++ {
+		e := b[j*pollfdSize : (j+1)*pollfdSize]
+		if !whole && !readFull(s.mem, addr+j*pollfdSize, e) {
+			parts = append(parts, hexText(addr+j*pollfdSize))
+			break
+		}
+		fd, _, revents := pollfdAt(e)
+		if revents == 0 {
+			continue
+		}
+		if shown >= maxShown {
+			parts = append(parts, "...")
+			break
+		}
+		parts = append(parts, "{fd="+strconv.Itoa(int(fd))+", revents="+setPollEvents.flagsText(uint64(revents))+"}")
+		shown++
+	}
+	if len(parts) > 0 {
+		s.c.retNote = " ([" + strings.Join(parts, ", ") + "])"
+	}
 }
 
 func epollEventText(b []byte) string {
