@@ -213,3 +213,57 @@ func TestArrays(t *testing.T) {
 			want: `execve("x", ["x", ...], 0x2000 /* 0 vars */) = -1 EACCES (Permission denied)`},
 	})
 }
+
+// dirent64 builds one struct linux_dirent64 record of reclen bytes.
+func dirent64(ino, off uint64, reclen int, typ byte, name string) []byte {
+	b := make([]byte, reclen)
+	binary.NativeEndian.PutUint64(b, ino)
+	binary.NativeEndian.PutUint64(b[8:], off)
+	binary.NativeEndian.PutUint16(b[16:], uint16(reclen))
+	b[18] = typ
+	copy(b[19:], name)
+	return b
+}
+
+// direntOld builds one struct linux_dirent record: d_type is its last byte.
+func direntOld(ino, off uint64, reclen int, typ byte, name string) []byte {
+	b := make([]byte, reclen)
+	binary.NativeEndian.PutUint64(b, ino)
+	binary.NativeEndian.PutUint64(b[8:], off)
+	binary.NativeEndian.PutUint16(b[16:], uint16(reclen))
+	copy(b[18:], name)
+	b[reclen-1] = typ
+	return b
+}
+
+// getdents as strace's decode_dents prints it (checked against strace 6.1
+// -v on a directory of this shape).
+func TestDirents(t *testing.T) {
+	two := append(dirent64(9978499, 1, 24, unix.DT_DIR, "."), dirent64(9979745, 2, 32, unix.DT_REG, "abcdefghijkl")...)
+	dents := func(b []byte) func(m *fakeMem) { return func(m *fakeMem) { m.put(bufA, b) } }
+	v := Options{Verbose: true}
+	runCases(t, []tcase{
+		{name: "-v", sys: "getdents64", args: map[string]uint64{"fd": 3, "dirp": bufA, "count": 32768}, ret: r(56), o: v, mem: dents(two),
+			want: `getdents64(3, [{d_ino=9978499, d_off=1, d_reclen=24, d_type=DT_DIR, d_name="."}, {d_ino=9979745, d_off=2, d_reclen=32, d_type=DT_REG, d_name="abcdefghijkl"}], 32768) = 56`},
+		{name: "-v end", sys: "getdents64", args: map[string]uint64{"fd": 3, "dirp": bufA, "count": 32768}, ret: r(0), o: v, mem: dents(two),
+			want: `getdents64(3, [], 32768) = 0`},
+		{name: "one record", sys: "getdents64", args: map[string]uint64{"fd": 3, "dirp": bufA, "count": 32768}, ret: r(24), mem: dents(two),
+			want: `getdents64(3, 0x1000 /* 1 entries */, 32768) = 24`},
+		{name: "unreadable", sys: "getdents64", args: map[string]uint64{"fd": 3, "dirp": bufA, "count": 32768}, ret: r(48),
+			want: `getdents64(3, 0x1000 /* 0+ entries */, 32768) = 48`},
+		{name: "unreadable -v", sys: "getdents64", args: map[string]uint64{"fd": 3, "dirp": bufA, "count": 32768}, ret: r(48), o: v,
+			want: `getdents64(3, 0x1000, 32768) = 48`},
+		{name: "d_reclen underflow", sys: "getdents64", args: map[string]uint64{"fd": 3, "dirp": bufA, "count": 32768}, ret: r(48),
+			mem: func(m *fakeMem) {
+				b := append(dirent64(1, 1, 24, 0, "a"), dirent64(1, 1, 24, 0, "b")...)
+				binary.NativeEndian.PutUint16(b[16:], 0)
+				m.put(bufA, b)
+			},
+			want: `getdents64(3, 0x1000 /* d_reclen 19 bytes underflow */ /* 1+ entries */, 32768) = 48`},
+		{name: "more than returned", sys: "getdents64", args: map[string]uint64{"fd": 3, "dirp": bufA, "count": 16}, ret: r(24), mem: dents(two),
+			want: `getdents64(3, 0x1000, 16) = 24`},
+		{name: "old layout -v", sys: "getdents", args: map[string]uint64{"fd": 3, "dirp": bufA, "count": 64}, ret: r(24), o: v,
+			mem:  dents(direntOld(5, 9, 24, unix.DT_LNK, "ab")),
+			want: `getdents(3, [{d_ino=5, d_off=9, d_reclen=24, d_name="ab", d_type=DT_LNK}], 64) = 24`},
+	})
+}

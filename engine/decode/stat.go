@@ -156,33 +156,154 @@ func cstring(b []byte) []byte {
 	return b
 }
 
-// exitDirents counts the records getdents wrote, as strace does without -v.
-func exitDirents(s *state, i int, _ param) {
+// exitDirents is getdents' buffer as strace's decode_dents walks it: the
+// address and a count of records, or with -v every record.
+func exitDirents(s *state, i int, p param) {
 	n, ok := retLen(s)
-	if !ok {
-		return
-	}
 	a := s.arg(i)
-	b := make([]byte, min(n, maxArrayRead))
-	if !readFull(s.mem, a.Raw, b) {
+	if !ok || n > uint64(uint32(s.c.Raw[2])) {
 		return
 	}
-	// d_reclen sits at offset 16 in both struct linux_dirent and
-	// linux_dirent64.
+	text, count := direntsText(s, a.Raw, n, s.c.Name == "getdents64")
+	a.Text, a.Value = text, int64(count)
+}
+
+// direntsText walks n bytes of struct linux_dirent (d_ino, d_off,
+// d_reclen, d_name, then d_type in the record's last byte) or
+// linux_dirent64 (d_type before d_name), record by record as strace does,
+// with its comments for impossible record lengths.
+func direntsText(s *state, addr, n uint64, is64 bool) (string, int) {
+	header := uint64(18) // offsetof(d_name)
+	if is64 {
+		header = 19
+	}
+	const dNameMax = 256
+	verbose := s.o.Verbose
+	var b strings.Builder
+	if !verbose {
+		b.WriteString(ptrText(addr))
+	}
 	count := 0
-	for off := 0; off+18 <= len(b); count++ {
-		reclen := int(binary.NativeEndian.Uint16(b[off+16:]))
-		if reclen == 0 {
+	for {
+		if n < header {
+			if verbose {
+				if n == 0 {
+					b.WriteByte('[')
+					count++
+				} else {
+					t, _ := bufText(s, addr, n, quoteStyle{hex: true})
+					b.WriteString(t)
+				}
+			}
 			break
 		}
-		off += reclen
+		var h [19]byte
+		if !readFull(s.mem, addr, h[:header]) {
+			if verbose {
+				if count > 0 {
+					b.WriteString("... /* " + ptrText(addr) + " */")
+				} else {
+					b.WriteString(ptrText(addr))
+				}
+			}
+			break
+		}
+		if verbose && count == 0 {
+			b.WriteByte('[')
+		}
+		if verbose && count >= maxArrayElems {
+			b.WriteString("...")
+			n = 0
+			break
+		}
+		count++
+		reclen := uint64(binary.NativeEndian.Uint16(h[16:]))
+		if verbose {
+			b.WriteString("{d_ino=" + strconv.FormatUint(binary.NativeEndian.Uint64(h[:]), 10) +
+				", d_off=" + strconv.FormatUint(binary.NativeEndian.Uint64(h[8:]), 10) +
+				", d_reclen=" + strconv.FormatUint(reclen, 10))
+		}
+		field := ""
+		if !verbose {
+			field = "d_reclen "
+		}
+		next, nextLen := uint64(0), uint64(0)
+		switch {
+		case reclen > n:
+			b.WriteString(" /* " + field + strconv.FormatUint(reclen-n, 10) + " bytes overflow */")
+			reclen = n
+		case reclen < header:
+			b.WriteString(" /* " + field + strconv.FormatUint(header-reclen, 10) + " bytes underflow */")
+			reclen = header
+			nextLen = n - header
+		default:
+			nextLen = n - reclen
+			if nextLen > 0 {
+				next = addr + reclen
+			}
+		}
+		n = nextLen
+		if verbose {
+			ok := direntTail(s, &b, addr+header, h[18], reclen-header, is64, dNameMax)
+			if next != 0 {
+				b.WriteString(", ")
+				if !ok {
+					b.WriteString("...")
+					break
+				}
+			}
+		}
+		if next == 0 {
+			break
+		}
+		addr = next
 	}
-	plural := "ies"
-	if count == 1 {
-		plural = "y"
+	if verbose {
+		if count > 0 {
+			b.WriteByte(']')
+		}
+		return b.String(), count
 	}
-	a.Text = ptrText(a.Raw) + " /* " + strconv.Itoa(count) + " entr" + plural + " */"
-	a.Value = int64(count)
+	more := ""
+	if n > 0 {
+		more = "+"
+	}
+	return b.String() + " /* " + strconv.Itoa(count) + more + " entries */", count
+}
+
+// direntTail prints a record's d_type and d_name (strace's order for each
+// layout); false when the name or type was unreadable.
+func direntTail(s *state, b *strings.Builder, addr uint64, type64 byte, rest uint64, is64 bool, nameMax uint64) bool {
+	name := func(n uint64) bool {
+		n = min(n, nameMax)
+		t, _, ok := readCString(s, addr, int(n-1))
+		if !ok {
+			b.WriteString(", d_name=" + ptrText(addr))
+			return false
+		}
+		b.WriteString(", d_name=" + t)
+		return true
+	}
+	ok := true
+	if is64 {
+		b.WriteString(", d_type=" + setDirentTypes.enumText(uint64(type64)))
+		if rest > 0 {
+			ok = name(rest)
+		}
+	} else if rest > 0 {
+		if rest-1 > 0 {
+			ok = name(rest - 1)
+		}
+		var t [1]byte
+		if readFull(s.mem, addr+rest-1, t[:]) {
+			b.WriteString(", d_type=" + setDirentTypes.enumText(uint64(t[0])))
+		} else {
+			b.WriteString(", d_type=" + ptrText(addr+rest-1))
+			ok = false
+		}
+	}
+	b.WriteByte('}')
+	return ok
 }
 
 func exitSysinfo(s *state, i int, _ param) {

@@ -73,6 +73,18 @@ var setStatxAttrs = &set{name: "statx_attrs", enum: false, entries: []setEntry{
 	{u64(int64(unix.STATX_ATTR_DAX)), "STATX_ATTR_DAX"},
 }}
 
+var setDirentTypes = &set{name: "dirent_types", enum: true, entries: []setEntry{
+	{u64(int64(unix.DT_UNKNOWN)), "DT_UNKNOWN"},
+	{u64(int64(unix.DT_FIFO)), "DT_FIFO"},
+	{u64(int64(unix.DT_CHR)), "DT_CHR"},
+	{u64(int64(unix.DT_DIR)), "DT_DIR"},
+	{u64(int64(unix.DT_BLK)), "DT_BLK"},
+	{u64(int64(unix.DT_REG)), "DT_REG"},
+	{u64(int64(unix.DT_LNK)), "DT_LNK"},
+	{u64(int64(unix.DT_SOCK)), "DT_SOCK"},
+	{u64(int64(unix.DT_WHT)), "DT_WHT"},
+}}
+
 var setStatxSync = &set{name: "statx_sync", enum: true, entries: []setEntry{
 	{u64(int64(unix.AT_STATX_SYNC_AS_STAT)), "AT_STATX_SYNC_AS_STAT"},
 	{u64(int64(unix.AT_STATX_FORCE_SYNC)), "AT_STATX_FORCE_SYNC"},
