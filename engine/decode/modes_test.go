@@ -267,3 +267,25 @@ func TestDirents(t *testing.T) {
 			want: `getdents(3, [{d_ino=5, d_off=9, d_reclen=24, d_name="ab", d_type=DT_LNK}], 64) = 24`},
 	})
 }
+
+func TestSockaddrAndEpollModes(t *testing.T) {
+	ev := func(events uint32, data uint64) []byte {
+		b := make([]byte, epollEventSize)
+		binary.NativeEndian.PutUint32(b, events)
+		binary.NativeEndian.PutUint64(b[len(b)-8:], data)
+		return b
+	}
+	evs := append(append(ev(unix.EPOLLIN, 1), ev(unix.EPOLLOUT, 2)...), ev(unix.EPOLLIN, 3)...)
+	sun := append([]byte{unix.AF_UNIX, 0}, "/run/s\x00"...)
+	runCases(t, []tcase{
+		{name: "connect -xx", sys: "connect", args: map[string]uint64{"sockfd": 3, "addr": bufA, "addrlen": uint64(len(sun))}, ret: r(0), o: Options{Hex: HexAll},
+			mem:  func(m *fakeMem) { m.put(bufA, sun) },
+			want: `connect(3, {sa_family=AF_UNIX, sun_path="\x2f\x72\x75\x6e\x2f\x73"}, 9) = 0`},
+		{name: "epoll_wait -s 2", sys: "epoll_wait", args: map[string]uint64{"epfd": 4, "events": bufA, "maxevents": 8, "timeout": -1 & 0xffffffff}, ret: r(3), o: Options{StrSize: 2},
+			mem:  func(m *fakeMem) { m.put(bufA, evs) },
+			want: `epoll_wait(4, [{events=EPOLLIN, data={u32=1, u64=1}}, {events=EPOLLOUT, data={u32=2, u64=2}}, ...], 8, -1) = 3`},
+		{name: "epoll_wait -s 2 -v", sys: "epoll_wait", args: map[string]uint64{"epfd": 4, "events": bufA, "maxevents": 8, "timeout": -1 & 0xffffffff}, ret: r(3), o: Options{StrSize: 2, Verbose: true},
+			mem:  func(m *fakeMem) { m.put(bufA, evs) },
+			want: `epoll_wait(4, [{events=EPOLLIN, data={u32=1, u64=1}}, {events=EPOLLOUT, data={u32=2, u64=2}}, {events=EPOLLIN, data={u32=3, u64=3}}], 8, -1) = 3`},
+	})
+}

@@ -99,17 +99,5 @@ func exitEpollEvents(s *state, i int, _ param) {
 		return
 	}
 	a := s.arg(i)
-	shown := min(n, uint64(s.o.strSize()))
-	b := make([]byte, int(shown)*epollEventSize)
-	if !readFull(s.mem, a.Raw, b) {
-		return
-	}
-	var parts []string
-	for j := 0; j < int(shown); j++ {
-		parts = append(parts, epollEventText(b[j*epollEventSize:(j+1)*epollEventSize]))
-	}
-	if n > shown {
-		parts = append(parts, "...")
-	}
-	a.Text = "[" + strings.Join(parts, ", ") + "]"
+	a.Text = arrayText(s, a.Raw, n, epollEventSize, epollEventText)
 }
