@@ -2,6 +2,7 @@ package decode
 
 import (
 	"encoding/binary"
+	"strings"
 	"testing"
 	"time"
 
@@ -288,4 +289,24 @@ func TestSockaddrAndEpollModes(t *testing.T) {
 			mem:  func(m *fakeMem) { m.put(bufA, evs) },
 			want: `epoll_wait(4, [{events=EPOLLIN, data={u32=1, u64=1}}, {events=EPOLLOUT, data={u32=2, u64=2}}, {events=EPOLLIN, data={u32=3, u64=3}}], 8, -1) = 3`},
 	})
+}
+
+// strace's poll note lives in a 1024-byte buffer: with 40 ready
+// descriptors it shows 39 and "..." (strace 6.1 -v on 40 pollfds).
+func TestPollNoteBuffer(t *testing.T) {
+	var fds []int32
+	var want []string
+	for j := 0; j < 40; j++ {
+		fds = append(fds, 1, int32(unix.POLLOUT), int32(unix.POLLOUT))
+		if j < 39 {
+			want = append(want, "{fd=1, revents=POLLOUT}")
+		}
+	}
+	want = append(want, "...")
+	s := &state{c: &Call{Done: true, Ret: 40}, mem: newMem(), o: Options{Verbose: true}}
+	s.mem.(*fakeMem).put(bufA, pollfds(fds...))
+	pollNote(s, bufA, 40)
+	if w := " ([" + strings.Join(want, ", ") + "])"; s.c.retNote != w {
+		t.Errorf("note\n got %s\nwant %s", s.c.retNote, w)
+	}
 }

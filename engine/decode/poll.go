@@ -50,27 +50,46 @@ func pollNote(s *state, addr, n uint64) {
 	n = min(n, maxArrayElems)
 	b := make([]byte, n*pollfdSize)
 	whole := readFull(s.mem, addr, b)
-	var parts []string
+	// strace builds the note in a 1024-byte buffer and ends it with "..."
+	// where the next entry would not fit with room for ", ], ..." and an
+	// address.
+	const noteRoom = 1024 - (2 + 2*8 + len(", ], ...") + 1)
+	var note strings.Builder
+	next := func() {
+		if note.Len() == 0 {
+			note.WriteByte('[')
+		} else {
+			note.WriteString(", ")
+		}
+	}
 	shown := uint64(0)
 	for j := uint64(0); j < n; j++ {
 		e := b[j*pollfdSize : (j+1)*pollfdSize]
 		if !whole && !readFull(s.mem, addr+j*pollfdSize, e) {
-			parts = append(parts, hexText(addr+j*pollfdSize))
+			next()
+			note.WriteString(hexText(addr + j*pollfdSize))
 			break
 		}
 		fd, _, revents := pollfdAt(e)
 		if revents == 0 {
 			continue
 		}
+		next()
 		if shown >= maxShown {
-			parts = append(parts, "...")
+			note.WriteString("...")
 			break
 		}
-		parts = append(parts, "{fd="+strconv.Itoa(int(fd))+", revents="+setPollEvents.flagsText(uint64(revents))+"}")
+		head := "{fd=" + strconv.Itoa(int(fd)) + ", revents="
+		flags := setPollEvents.flagsText(uint64(revents))
+		if note.Len()+len(head)+len(flags)+1 >= noteRoom {
+			note.WriteString("...")
+			break
+		}
+		note.WriteString(head + flags + "}")
 		shown++
 	}
-	if len(parts) > 0 {
-		s.c.retNote = " ([" + strings.Join(parts, ", ") + "])"
+	if note.Len() > 0 {
+		s.c.retNote = " (" + note.String() + "])"
 	}
 }
 
