@@ -310,3 +310,25 @@ func TestPollNoteBuffer(t *testing.T) {
 		t.Errorf("note\n got %s\nwant %s", s.c.retNote, w)
 	}
 }
+
+func TestTimeComment(t *testing.T) {
+	utcForTest(t)
+	for _, c := range []struct {
+		sec  int64
+		part uint64
+		want string
+	}{
+		{0, 0, ""},
+		{0, 1, " /* 1970-01-01T00:00:00.000000001+0000 */"},
+		{1, 0, " /* 1970-01-01T00:00:01+0000 */"},
+		{1, 1000000000, ""}, // not a valid fraction
+		{-1, 5, " /* 1969-12-31T23:59:59.000000005+0000 */"},
+		{1 << 62, 0, ""},
+		{-1 << 63, 0, ""},
+		{1 << 59, 0, ""}, // year 18 billion: localtime fails
+	} {
+		if got := timeComment(c.sec, c.part, 999999999, 9); got != c.want {
+			t.Errorf("timeComment(%d, %d) = %q, want %q", c.sec, c.part, got, c.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package decode
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -60,10 +61,13 @@ func statText(st *unix.Stat_t, verbose bool) string {
 // in local time, the fraction printed with width digits when not 0;
 // nothing for 0 or an invalid fraction.
 func timeComment(sec int64, part, maxPart uint64, width int) string {
-	if (sec == 0 && part == 0) || part > maxPart {
+	if (sec == 0 && part == 0) || part > maxPart || sec > 1<<60 || sec < -(1<<60) {
 		return ""
 	}
 	t := time.Unix(sec, 0).In(time.Local)
+	if y := int64(t.Year()) - 1900; y > math.MaxInt32 || y < math.MinInt32 {
+		return "" // localtime's tm_year overflows: strace prints no date
+	}
 	text := t.Format("2006-01-02T15:04:05")
 	if part > 0 {
 		frac := strconv.FormatUint(part, 10)
