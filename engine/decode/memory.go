@@ -30,7 +30,7 @@ type Options struct {
 	FdPaths bool
 	// Hex is -x, -xx: when strings and buffers print as \xNN.
 	Hex HexMode
-	// Verbose is -v (strace's -e verbose=all, --no-abbrev): structures in
+	// Verbose is -v (strace's --no-abbrev, -e abbrev=none): structures in
 	// full (every stat field, envp's strings, the whole utsname and rusage)
 	// instead of their first fields and "...".
 	Verbose bool
