@@ -169,7 +169,7 @@ func argvText(s *state, addr uint64) (string, any) {
 	if !s.o.Verbose {
 		limit = min(limit, s.o.strSize())
 	}
-	text := ""
+	var text strings.Builder
 	var vals []string
 	for n := 0; ; n++ {
 		cur := addr + uint64(8*n)
@@ -178,29 +178,30 @@ func argvText(s *state, addr uint64) (string, any) {
 			if n == 0 {
 				return ptrText(addr), nil
 			}
-			text += ", ... /* " + ptrText(cur) + " */"
+			text.WriteString(", ... /* " + ptrText(cur) + " */")
 			break
 		}
 		if n == 0 {
-			text = "["
+			text.WriteByte('[')
 		}
 		if w[0] == 0 {
 			break
 		}
 		if n > 0 {
-			text += ", "
+			text.WriteString(", ")
 		}
 		if n >= limit {
-			text += "..."
+			text.WriteString("...")
 			break
 		}
 		t, v := strText(s, w[0])
-		text += t
+		text.WriteString(t)
 		if str, ok := v.(string); ok {
 			vals = append(vals, str)
 		}
 	}
-	return text + "]", vals
+	text.WriteByte(']')
+	return text.String(), vals
 }
 
 // decEnvp is execve's envp: the address and how many variables, or with
