@@ -332,3 +332,17 @@ func TestTimeComment(t *testing.T) {
 		}
 	}
 }
+
+func TestGroupsArray(t *testing.T) {
+	runCases(t, []tcase{
+		{name: "getgroups -s 2", sys: "getgroups", args: map[string]uint64{"size": 8, "list": bufA}, ret: r(3), o: Options{StrSize: 2},
+			mem:  func(m *fakeMem) { m.int32s(bufA, 0, 4, -1) },
+			want: "getgroups(8, [0, 4, ...]) = 3"},
+		{name: "getgroups -s 2 -v", sys: "getgroups", args: map[string]uint64{"size": 8, "list": bufA}, ret: r(3), o: Options{StrSize: 2, Verbose: true},
+			mem:  func(m *fakeMem) { m.int32s(bufA, 0, 4, -1) },
+			want: "getgroups(8, [0, 4, -1]) = 3"},
+		{name: "setgroups partly readable", sys: "setgroups", args: map[string]uint64{"size": 2, "list": bufA + 0x1000 - 4}, ret: r(-14),
+			mem:  func(m *fakeMem) { m.int32s(bufA+0x1000-4, 27) },
+			want: "setgroups(2, [27, ... /* 0x2000 */]) = -1 EFAULT (Bad address)"},
+	})
+}
