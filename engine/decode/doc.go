@@ -53,9 +53,9 @@
 //
 // Every input is tracee-controlled: any argument values, any memory, any
 // return value. Decoders never panic, bound every read (strings by -s or
-// PATH_MAX, arrays by -s elements or 4096 with -v, structs by their size) and print the
-// address when memory cannot be read, as strace does. FuzzDecode checks
-// this.
+// PATH_MAX, arrays by -s elements or 4096 with -v, structs by their size)
+// and print the address when memory cannot be read, as strace does.
+// FuzzDecode checks this.
 package decode
 
 //go:generate go run ./internal/gen -spec syscalls.spec -out .
