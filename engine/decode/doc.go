@@ -45,9 +45,8 @@
 //
 // Known differences from strace: structures strace expands but this package
 // prints as addresses (termios, sigaltstack, flock, siginfo, open_how,
-// clone3's args, select's fd sets, msghdr control data), rt_sigreturn without
-// the mask (it would need the stack pointer), and ppoll without the time
-// left.
+// clone3's args, select's fd sets, msghdr control data), and rt_sigreturn
+// without the mask (it would need the stack pointer).
 //
 // # Safety
 //

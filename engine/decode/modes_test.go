@@ -305,7 +305,7 @@ func TestPollNoteBuffer(t *testing.T) {
 	want = append(want, "...")
 	s := &state{c: &Call{Done: true, Ret: 40}, mem: newMem(), o: Options{Verbose: true}}
 	s.mem.(*fakeMem).put(bufA, pollfds(fds...))
-	pollNote(s, bufA, 40)
+	pollNote(s, bufA, 40, 0)
 	if w := " ([" + strings.Join(want, ", ") + "])"; s.c.retNote != w {
 		t.Errorf("note\n got %s\nwant %s", s.c.retNote, w)
 	}
@@ -344,5 +344,25 @@ func TestGroupsArray(t *testing.T) {
 		{name: "setgroups partly readable", sys: "setgroups", args: map[string]uint64{"size": 2, "list": bufA + 0x1000 - 4}, ret: r(-14),
 			mem:  func(m *fakeMem) { m.int32s(bufA+0x1000-4, 27) },
 			want: "setgroups(2, [27, ... /* 0x2000 */]) = -1 EFAULT (Bad address)"},
+	})
+}
+
+// ppoll's note ends with the time the kernel left in the timeout
+// (strace 6.1 on ppoll with a 5 s timeout and ready descriptors).
+func TestPpollLeft(t *testing.T) {
+	ts := unix.Timespec{Sec: 4, Nsec: 999997986}
+	runCases(t, []tcase{
+		{name: "ppoll left", sys: "ppoll", args: map[string]uint64{"fds": bufA, "nfds": 1, "tmo_p": bufB, "sigsetsize": 8}, ret: r(1),
+			mem: func(m *fakeMem) {
+				m.put(bufA, pollfds(1, int32(unix.POLLOUT), int32(unix.POLLOUT)))
+				m.put(bufB, structBytes(&ts))
+			},
+			want: "ppoll([{fd=1, events=POLLOUT}], 1, {tv_sec=4, tv_nsec=999997986}, NULL, 8) = 1 ([{fd=1, revents=POLLOUT}], left {tv_sec=4, tv_nsec=999997986})"},
+		{name: "ppoll no timeout", sys: "ppoll", args: map[string]uint64{"fds": bufA, "nfds": 1, "sigsetsize": 8}, ret: r(1),
+			mem:  func(m *fakeMem) { m.put(bufA, pollfds(1, int32(unix.POLLOUT), int32(unix.POLLOUT))) },
+			want: "ppoll([{fd=1, events=POLLOUT}], 1, NULL, NULL, 8) = 1 ([{fd=1, revents=POLLOUT}])"},
+		{name: "ppoll timeout unreadable at exit", sys: "ppoll", args: map[string]uint64{"fds": bufA, "nfds": 1, "tmo_p": bufC, "sigsetsize": 8}, ret: r(1),
+			mem:  func(m *fakeMem) { m.put(bufA, pollfds(1, int32(unix.POLLOUT), int32(unix.POLLOUT))) },
+			want: "ppoll([{fd=1, events=POLLOUT}], 1, 0x3000, NULL, 8) = 1 ([{fd=1, revents=POLLOUT}], left 0x3000)"},
 	})
 }

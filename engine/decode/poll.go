@@ -26,13 +26,18 @@ func decPollfds(s *state, i int, p param) {
 		}
 		return "{fd=" + t + ", events=" + setPollEvents.flagsText(uint64(events)) + "}"
 	})
-	s.c.exitFns = append(s.c.exitFns, func(s *state) { pollNote(s, a.Raw, n) })
+	pts := uint64(0) // ppoll's timeout: the note tells the time left
+	if s.c.Name == "ppoll" {
+		pts = s.c.Raw[2]
+	}
+	s.c.exitFns = append(s.c.exitFns, func(s *state) { pollNote(s, a.Raw, n, pts) })
 }
 
 // pollNote is strace's annotation of poll's return: the descriptors with
 // events (at most -s of them unless -v, the fd as a plain number), the
-// address where memory ends, or Timeout.
-func pollNote(s *state, addr, n uint64) {
+// address where memory ends, then for ppoll the time left from pts; or
+// Timeout.
+func pollNote(s *state, addr, n, pts uint64) {
 	if s.failed() {
 		return
 	}
@@ -89,7 +94,25 @@ func pollNote(s *state, addr, n uint64) {
 		shown++
 	}
 	if note.Len() > 0 {
-		s.c.retNote = " (" + note.String() + "])"
+		note.WriteByte(']')
+	}
+	if pts != 0 {
+		left := hexText(pts)
+		if t, _, ok := timespecAt(s, pts); ok {
+			left = t
+		}
+		sep := ", left "
+		if note.Len() == 0 {
+			sep = "left "
+		}
+		if note.Len()+len(", left ")+1+len(left) < 1024 {
+			note.WriteString(sep + left)
+		} else {
+			note.WriteString(", ...")
+		}
+	}
+	if note.Len() > 0 {
+		s.c.retNote = " (" + note.String() + ")"
 	}
 }
 
