@@ -25,7 +25,8 @@ import (
 // Stop grows a Ret() (int64, bool) method, it is used when ret is omitted.
 //
 // opts: {strsize = N (-s, default 32; 0 shows no bytes), fdpaths = true
-// (-y), ret = n}.
+// (-y), verbose = true (-v), hex = "non-ascii" (-x), "all" (-xx),
+// "non-ascii-chars" or "none", ret = n}.
 
 // decodeCacheKey holds the per-LState cache in the Lua registry, so it lives
 // and dies with the interpreter.
@@ -155,6 +156,26 @@ func decodeOptions(L *lua.LState, n int, t *lua.LTable) decode.Options {
 		o.FdPaths = bool(v)
 	default:
 		L.ArgError(n, "option 'fdpaths' must be a boolean, got "+v.Type().String())
+	}
+	switch v := t.RawGetString("verbose").(type) {
+	case *lua.LNilType:
+	case lua.LBool:
+		o.Verbose = bool(v)
+	default:
+		L.ArgError(n, "option 'verbose' must be a boolean, got "+v.Type().String())
+	}
+	switch v := t.RawGetString("hex").(type) {
+	case *lua.LNilType:
+	case lua.LString:
+		modes := map[string]decode.HexMode{"none": decode.HexNone, "non-ascii": decode.HexNonASCII,
+			"all": decode.HexAll, "non-ascii-chars": decode.HexNonASCIIChars}
+		m, ok := modes[string(v)]
+		if !ok {
+			L.ArgError(n, "option 'hex' must be none, non-ascii, non-ascii-chars or all, got '"+string(v)+"'")
+		}
+		o.Hex = m
+	default:
+		L.ArgError(n, "option 'hex' must be a string, got "+v.Type().String())
 	}
 	return o
 }

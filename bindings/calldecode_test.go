@@ -69,6 +69,11 @@ func TestDecodeOptions(t *testing.T) {
 		{`return {strsize = 1.5}`, "out of range", decode.Options{}},
 		{`return {strsize = "32"}`, "must be a number", decode.Options{}},
 		{`return {fdpaths = 1}`, "must be a boolean", decode.Options{}},
+		{`return {verbose = true, hex = "non-ascii"}`, "", decode.Options{Verbose: true, Hex: decode.HexNonASCII}},
+		{`return {hex = "all"}`, "", decode.Options{Hex: decode.HexAll}},
+		{`return {verbose = "yes"}`, "option 'verbose' must be a boolean", decode.Options{}},
+		{`return {hex = "some"}`, "option 'hex' must be none, non-ascii, non-ascii-chars or all, got 'some'", decode.Options{}},
+		{`return {hex = true}`, "option 'hex' must be a string", decode.Options{}},
 	} {
 		if err := L.DoString(c.code); err != nil {
 			t.Fatal(err)

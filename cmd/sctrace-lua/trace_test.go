@@ -564,7 +564,7 @@ func TestTraceBadOptions(t *testing.T) {
 		{[]string{"-s", "x", "true"}, "-s needs a non-negative integer"},
 		{[]string{"-s"}, "-s needs an argument"},
 		{[]string{"-e", "trace=opnat", "true"}, "invalid system call 'opnat' (did you mean openat"},
-		{[]string{"-e", "verbose=all", "true"}, "-e verbose= is not supported yet"},
+		{[]string{"-e", "verbose=none", "true"}, "-e verbose=none is not supported"},
 		{[]string{"-e", "bogus=1", "true"}, "invalid -e qualifier 'bogus'"},
 		{[]string{"-e", "signal=SIGNOPE", "true"}, "invalid signal 'SIGNOPE'"},
 		{[]string{"-e", "inject=openat:error=ENOPE", "true"}, "invalid error 'ENOPE'"},

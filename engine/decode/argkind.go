@@ -133,6 +133,8 @@ func paramValueKind(p param) ValueKind {
 		// structs, out arguments (fcntl's and ioctl's third argument is an
 		// unsigned long the command gives a meaning).
 		return ValueUint64
+	case kindRusageOut: // dmodes
+		return ValueUint64
 	}
 	if k, ok := valueKindOf[p.kind]; ok {
 		return k

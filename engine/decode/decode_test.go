@@ -438,7 +438,7 @@ func TestProcessAndSignals(t *testing.T) {
 			want: `wait4(-1, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}], __WALL, NULL) = 5`},
 		{name: "wait4 stopped", sys: "wait4", args: map[string]uint64{"pid": 5, "wstatus": bufA, "options": unix.WUNTRACED},
 			mem: func(m *fakeMem) { m.int32s(bufA, int32(unix.SIGSTOP)<<8|0x7f) }, ret: r(5),
-			want: `wait4(5, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}], WUNTRACED, NULL) = 5`},
+			want: `wait4(5, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}], WSTOPPED, NULL) = 5`},
 		{name: "wait4 continued", sys: "wait4", args: map[string]uint64{"pid": 5, "wstatus": bufA, "options": unix.WCONTINUED},
 			mem: func(m *fakeMem) { m.int32s(bufA, 0xffff) }, ret: r(5),
 			want: `wait4(5, [{WIFCONTINUED(s)}], WCONTINUED, NULL) = 5`},

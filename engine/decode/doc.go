@@ -35,24 +35,29 @@
 //   - Arguments strace leaves out for a call (open's mode without O_CREAT,
 //     the futex arguments an operation does not use) are Hidden: still
 //     decoded, not printed.
+//   - Options.Hex (-x, -xx) prints strings as \xNN: with -x a whole string
+//     when one byte is neither printable ASCII nor \t \n \v \f \r.
+//   - Structures show their first fields and "..." unless Options.Verbose
+//     (-v): then every field (stat's with dates in local time, utsname,
+//     rusage, execve's environment strings).
 //   - With Options.FdPaths (-y) descriptors print as N</path>, and AT_FDCWD
 //     as AT_FDCWD</cwd> when the Memory can tell the working directory.
 //
 // Known differences from strace: structures strace expands but this package
 // prints as addresses (most ioctl structures but termios and winsize, sigaltstack,
 // siginfo, open_how, select's fd sets, msghdr control data),
-// ioctl requests outside ioctls' table printed as _IOC(…), termios always in
-// its abbreviated form (strace -v adds c_line and c_cc), and ppoll without
-// the time left. rt_sigreturn's mask needs a Memory that tells the stack
-// pointer (*engine.Stop does); without one it prints rt_sigreturn().
+// ioctl requests outside ioctls' table printed as _IOC(…), and termios always
+// in its abbreviated form (strace -v adds c_line and c_cc). rt_sigreturn's
+// mask needs a Memory that tells the stack pointer (*engine.Stop does);
+// without one it prints rt_sigreturn().
 //
 // # Safety
 //
 // Every input is tracee-controlled: any argument values, any memory, any
 // return value. Decoders never panic, bound every read (strings by -s or
-// PATH_MAX, arrays by -s elements, structs by their size) and print the
-// address when memory cannot be read, as strace does. FuzzDecode checks
-// this.
+// PATH_MAX, arrays by -s elements or 4096 with -v, structs by their size)
+// and print the address when memory cannot be read, as strace does.
+// FuzzDecode checks this.
 package decode
 
 //go:generate go run ./internal/gen -spec syscalls.spec -out .

@@ -68,7 +68,7 @@ func FuzzDecode(f *testing.F) {
 				args[i] = uint64(data[i])
 			}
 		}
-		o := Options{StrSize: int(strsize), FdPaths: strsize%2 == 1}
+		o := Options{StrSize: int(strsize), FdPaths: strsize%2 == 1, Verbose: strsize%4 >= 2, Hex: HexMode(strsize / 4 % 4)}
 		mem := fuzzMem{data}
 		c := Decode(int(nr), args, mem, o)
 		entry := c.Format()
@@ -92,7 +92,7 @@ func TestEverySyscallSurvivesGarbage(t *testing.T) {
 		for _, m := range mems {
 			for _, a := range argSets {
 				for _, ret := range rets {
-					o := Options{FdPaths: ret%2 == 0, StrSize: 4}
+					o := Options{FdPaths: ret%2 == 0, StrSize: 4, Verbose: ret%3 == 0, Hex: HexMode(ret & 3)}
 					c := Decode(s.nr, a, m, o)
 					c.Exit(ret, m, o)
 					if c.Format() == "" {

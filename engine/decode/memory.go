@@ -31,6 +31,12 @@ type Options struct {
 	// FdDetails is what -yy (--decode-fds=socket,dev,pidfd) adds; it
 	// needs a Memory that can describe descriptors (fdDescriber).
 	FdDetails FdDetail
+	// Hex is -x, -xx: when strings and buffers print as \xNN.
+	Hex HexMode
+	// Verbose is -v (strace's --no-abbrev, -e abbrev=none): structures in
+	// full (every stat field, envp's strings, the whole utsname and rusage)
+	// instead of their first fields and "...".
+	Verbose bool
 }
 
 // FdDetail selects what a descriptor shows beyond its path.
@@ -51,6 +57,20 @@ const (
 type fdDescriber interface {
 	DescribeFd(fd int, path string) (text string, ok bool)
 }
+
+// HexMode is strace's --strings-in-hex.
+type HexMode int
+
+const (
+	HexNone HexMode = iota // octal escapes for non-printable bytes
+	// HexNonASCII is -x: a string with any byte that is neither
+	// printable ASCII nor one of \t \n \v \f \r prints entirely as \xNN.
+	HexNonASCII
+	HexAll // -xx: every byte as \xNN
+	// HexNonASCIIChars (--strings-in-hex=non-ascii-chars): only the
+	// non-printable bytes as \xNN, the rest as by default.
+	HexNonASCIIChars
+)
 
 const (
 	defaultStrSize = 32

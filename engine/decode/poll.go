@@ -9,46 +9,35 @@ import (
 // struct pollfd: int fd; short events; short revents.
 const pollfdSize = 8
 
-func pollfdsAt(s *state, addr, n uint64) ([][3]int64, bool) {
-	n = min(n, uint64(s.o.strSize()))
-	b := make([]byte, n*pollfdSize)
-	if !readFull(s.mem, addr, b) {
-		return nil, false
-	}
-	out := make([][3]int64, n)
-	for j := range out {
-		e := b[j*pollfdSize:]
-		out[j] = [3]int64{int64(int32(binary.NativeEndian.Uint32(e))), int64(binary.NativeEndian.Uint16(e[4:])), int64(binary.NativeEndian.Uint16(e[6:]))}
-	}
-	return out, true
+func pollfdAt(e []byte) (fd int32, events, revents uint16) {
+	return int32(binary.NativeEndian.Uint32(e)), binary.NativeEndian.Uint16(e[4:]), binary.NativeEndian.Uint16(e[6:])
 }
 
+// decPollfds prints the array as strace does: {fd=N, events=…}, only the
+// fd for a negative one (the kernel ignores it).
 func decPollfds(s *state, i int, p param) {
 	a := s.arg(i)
-	a.Text = ptrText(a.Raw)
-	if a.Raw == 0 {
-		return
-	}
 	n := uint64(uint32(s.c.Raw[p.ref]))
-	fds, ok := pollfdsAt(s, a.Raw, n)
-	if !ok {
-		return
+	a.Text = arrayText(s, a.Raw, n, pollfdSize, func(e []byte) string {
+		fd, events, _ := pollfdAt(e)
+		t, _ := fdText(s, int64(fd))
+		if fd < 0 {
+			return "{fd=" + t + "}"
+		}
+		return "{fd=" + t + ", events=" + setPollEvents.flagsText(uint64(events)) + "}"
+	})
+	pts := uint64(0) // ppoll's timeout: the note tells the time left
+	if s.c.Name == "ppoll" {
+		pts = s.c.Raw[2]
 	}
-	var parts []string
-	for _, f := range fds {
-		t, _ := fdText(s, f[0])
-		parts = append(parts, "{fd="+t+", events="+setPollEvents.flagsText(uint64(f[1]))+"}")
-	}
-	if n > uint64(len(fds)) {
-		parts = append(parts, "...")
-	}
-	a.Text = "[" + strings.Join(parts, ", ") + "]"
-	s.c.exitFns = append(s.c.exitFns, func(s *state) { pollNote(s, a.Raw, n) })
+	s.c.exitFns = append(s.c.exitFns, func(s *state) { pollNote(s, a.Raw, n, pts) })
 }
 
-// pollNote is strace's annotation of poll's return: which descriptors
-// are ready, or Timeout.
-func pollNote(s *state, addr, n uint64) {
+// pollNote is strace's annotation of poll's return: the descriptors with
+// events (at most -s of them unless -v, the fd as a plain number), the
+// address where memory ends, then for ppoll the time left from pts; or
+// Timeout.
+func pollNote(s *state, addr, n, pts uint64) {
 	if s.failed() {
 		return
 	}
@@ -56,18 +45,75 @@ func pollNote(s *state, addr, n uint64) {
 		s.c.retNote = " (Timeout)"
 		return
 	}
-	fds, ok := pollfdsAt(s, addr, n)
-	if !ok {
+	if addr == 0 || n == 0 || addr+n*pollfdSize < addr {
 		return
 	}
-	var parts []string
-	for _, f := range fds {
-		if f[2] != 0 {
-			t, _ := fdText(s, f[0])
-			parts = append(parts, "{fd="+t+", revents="+setPollEvents.flagsText(uint64(f[2]))+"}")
+	maxShown := uint64(s.o.strSize())
+	if s.o.Verbose {
+		maxShown = ^uint64(0)
+	}
+	n = min(n, maxArrayElems)
+	b := make([]byte, n*pollfdSize)
+	whole := readFull(s.mem, addr, b)
+	// strace builds the note in a 1024-byte buffer and ends it with "..."
+	// where the next entry would not fit with room for ", ], ..." and an
+	// address.
+	const noteRoom = 1024 - (2 + 2*8 + len(", ], ...") + 1)
+	var note strings.Builder
+	next := func() {
+		if note.Len() == 0 {
+			note.WriteByte('[')
+		} else {
+			note.WriteString(", ")
 		}
 	}
-	s.c.retNote = " ([" + strings.Join(parts, ", ") + "])"
+	shown := uint64(0)
+	for j := uint64(0); j < n; j++ {
+		e := b[j*pollfdSize : (j+1)*pollfdSize]
+		if !whole && !readFull(s.mem, addr+j*pollfdSize, e) {
+			next()
+			note.WriteString(hexText(addr + j*pollfdSize))
+			break
+		}
+		fd, _, revents := pollfdAt(e)
+		if revents == 0 {
+			continue
+		}
+		next()
+		if shown >= maxShown {
+			note.WriteString("...")
+			break
+		}
+		head := "{fd=" + strconv.Itoa(int(fd)) + ", revents="
+		flags := setPollEvents.flagsText(uint64(revents))
+		if note.Len()+len(head)+len(flags)+1 >= noteRoom {
+			note.WriteString("...")
+			break
+		}
+		note.WriteString(head + flags + "}")
+		shown++
+	}
+	if note.Len() > 0 {
+		note.WriteByte(']')
+	}
+	if pts != 0 {
+		left := hexText(pts)
+		if t, _, ok := timespecAt(s, pts); ok {
+			left = t
+		}
+		sep := ", left "
+		if note.Len() == 0 {
+			sep = "left "
+		}
+		if note.Len()+len(", left ")+1+len(left) < 1024 {
+			note.WriteString(sep + left)
+		} else {
+			note.WriteString(", ...")
+		}
+	}
+	if note.Len() > 0 {
+		s.c.retNote = " (" + note.String() + ")"
+	}
 }
 
 func epollEventText(b []byte) string {
@@ -95,17 +141,5 @@ func exitEpollEvents(s *state, i int, _ param) {
 		return
 	}
 	a := s.arg(i)
-	shown := min(n, uint64(s.o.strSize()))
-	b := make([]byte, int(shown)*epollEventSize)
-	if !readFull(s.mem, a.Raw, b) {
-		return
-	}
-	var parts []string
-	for j := 0; j < int(shown); j++ {
-		parts = append(parts, epollEventText(b[j*epollEventSize:(j+1)*epollEventSize]))
-	}
-	if n > shown {
-		parts = append(parts, "...")
-	}
-	a.Text = "[" + strings.Join(parts, ", ") + "]"
+	a.Text = arrayText(s, a.Raw, n, epollEventSize, epollEventText)
 }

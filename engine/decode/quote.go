@@ -4,14 +4,37 @@ import "strings"
 
 // quoteStyle selects variants of strace's string_quote.
 type quoteStyle struct {
-	hex      bool   // every byte as \xNN (strace does this for getrandom)
-	noQuotes bool   // without the surrounding "" (paths after -y fds)
-	escape   string // more characters to escape, as strace does with "<>" after -y
+	hex      bool    // every byte as \xNN whatever -x says (strace does this for getrandom)
+	x        HexMode // -x: the user's choice
+	noQuotes bool    // without the surrounding "" (paths after -y fds)
+	escape   string  // more characters to escape, as strace does with "<>" after -y
 }
 
-// quote renders b as strace's default (no -x) string_quote: C escapes for
+// qs is the quoting the options ask for.
+func (s *state) qs() quoteStyle { return quoteStyle{x: s.o.Hex} }
+
+// allHex reports whether b prints entirely as \xNN: always with hex or
+// -xx; with -x when any byte is neither printable ASCII nor one of
+// \t \n \v \f \r.
+func (st quoteStyle) allHex(b []byte) bool {
+	switch {
+	case st.hex || st.x == HexAll:
+		return true
+	case st.x != HexNonASCII:
+		return false
+	}
+	for _, c := range b {
+		if c > 0x7e || (c < ' ' && (c < '\t' || c > '\r')) {
+			return true
+		}
+	}
+	return false
+}
+
+// quote renders b as strace's string_quote: by default C escapes for
 // \t \n \v \f \r, backslashed " and \, printable ASCII as it is, everything
-// else in octal with as few digits as the next character allows.
+// else in octal with as few digits as the next character allows; -x and
+// -xx switch to \xNN (see allHex).
 func quote(b []byte, st quoteStyle) string {
 	var s strings.Builder
 	s.Grow(len(b) + 2)
@@ -19,8 +42,9 @@ func quote(b []byte, st quoteStyle) string {
 		s.WriteByte('"')
 	}
 	const hexDigits = "0123456789abcdef"
+	allHex := st.allHex(b)
 	for i, c := range b {
-		if st.hex {
+		if allHex {
 			s.WriteString(`\x`)
 			s.WriteByte(hexDigits[c>>4])
 			s.WriteByte(hexDigits[c&0xf])
@@ -49,6 +73,12 @@ func quote(b []byte, st quoteStyle) string {
 		}
 		if c >= ' ' && c < 0x7f && strings.IndexByte(st.escape, c) < 0 {
 			s.WriteByte(c)
+			continue
+		}
+		if st.x == HexNonASCIIChars {
+			s.WriteString(`\x`)
+			s.WriteByte(hexDigits[c>>4])
+			s.WriteByte(hexDigits[c&0xf])
 			continue
 		}
 		s.WriteByte('\\')

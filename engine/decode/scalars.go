@@ -83,7 +83,7 @@ func decDirfd(s *state, i int, p param) {
 		a.Text, a.Value = "AT_FDCWD", int64(unix.AT_FDCWD)
 		if cw, ok := s.mem.(cwdReader); ok && s.o.FdPaths {
 			if p, err := cw.Cwd(); err == nil && p != "" {
-				a.Text, a.Path = a.Text+fdPathSuffix(p), p
+				a.Text, a.Path = a.Text+fdPathSuffix(s, p), p
 			}
 		}
 		return
@@ -106,7 +106,7 @@ func fdText(s *state, fd int64) (text, path string) {
 	if !s.o.FdPaths {
 		return text, ""
 	}
-	return text + fdPathSuffix(p), p
+	return text + fdPathSuffix(s, p), p
 }
 
 // fdDetailSuffix is strace's -yy text for a socket, a device or a pidfd
@@ -131,7 +131,7 @@ func fdDetailSuffix(s *state, fd int, p string) (string, bool) {
 		return "<" + p + ">", true
 	case want&FdDevices != 0 && strings.HasPrefix(p, "/"):
 		if t, ok := describe(); ok {
-			return "<" + quote([]byte(p), quoteStyle{noQuotes: true, escape: "<>"}) + "<" + t + ">>", true
+			return strings.TrimSuffix(fdPathSuffix(s, p), ">") + "<" + t + ">>", true
 		}
 	case want&FdPidfds != 0 && p == "anon_inode:[pidfd]":
 		if t, ok := describe(); ok {
@@ -144,9 +144,9 @@ func fdDetailSuffix(s *state, fd int, p string) (string, bool) {
 
 // fdPathSuffix is strace's <path> after a descriptor; a deleted file's
 // marker goes outside the brackets.
-func fdPathSuffix(p string) string {
+func fdPathSuffix(s *state, p string) string {
 	const deleted = " (deleted)"
-	st := quoteStyle{noQuotes: true, escape: "<>"}
+	st := quoteStyle{x: s.o.Hex, noQuotes: true, escape: "<>"}
 	if strings.HasSuffix(p, deleted) {
 		return "<" + quote([]byte(strings.TrimSuffix(p, deleted)), st) + ">(deleted)"
 	}
@@ -263,13 +263,14 @@ func cloneFlagsText(v uint64) string {
 	return strings.Join(parts, "|")
 }
 
-// decStatxFlags: the sync type first, then the AT_ flags.
+// decStatxFlags: the sync type bits first (as flags: strace prints
+// AT_STATX_FORCE_SYNC|AT_STATX_DONT_SYNC), then the AT_ flags.
 func decStatxFlags(s *state, i int, _ param) {
 	a := s.arg(i)
 	v := uint64(uint32(a.Raw))
 	a.Value = v
 	const syncType = unix.AT_STATX_FORCE_SYNC | unix.AT_STATX_DONT_SYNC
-	text := setStatxSync.enumText(v & syncType)
+	text := setStatxSync.flagsText(v & syncType)
 	if rest := v &^ syncType; rest != 0 {
 		text += "|" + setAtFlags.flagsText(rest)
 	}

@@ -25,7 +25,10 @@ const sockaddrStorage = 128
 
 // SockaddrText renders the bytes of a struct sockaddr as strace does. It
 // accepts any input, short or malformed, without panicking.
-func SockaddrText(b []byte) (string, *Sockaddr) {
+func SockaddrText(b []byte) (string, *Sockaddr) { return sockaddrText(b, quoteStyle{}) }
+
+// sockaddrText is SockaddrText with the paths and sa_data quoted in st.
+func sockaddrText(b []byte, st quoteStyle) (string, *Sockaddr) {
 	if len(b) < 2 {
 		return "{}", nil
 	}
@@ -40,7 +43,7 @@ func SockaddrText(b []byte) (string, *Sockaddr) {
 		}
 		if p[0] == 0 && len(p) > 1 {
 			sa.Path = "@" + string(p[1:])
-			return head + ", sun_path=@" + quote(p[1:], quoteStyle{}) + "}", sa
+			return head + ", sun_path=@" + quote(p[1:], st) + "}", sa
 		}
 		for i, c := range p {
 			if c == 0 {
@@ -49,7 +52,7 @@ func SockaddrText(b []byte) (string, *Sockaddr) {
 			}
 		}
 		sa.Path = string(p)
-		return head + ", sun_path=" + quote(p, quoteStyle{}) + "}", sa
+		return head + ", sun_path=" + quote(p, st) + "}", sa
 	case unix.AF_INET:
 		if len(b) < 8 {
 			break
@@ -78,7 +81,7 @@ func SockaddrText(b []byte) (string, *Sockaddr) {
 		sa.Groups = binary.NativeEndian.Uint32(b[8:])
 		return fmt.Sprintf("%s, nl_pid=%d, nl_groups=%s}", head, sa.Pid, groupsText(sa.Groups)), sa
 	}
-	return head + ", sa_data=" + quote(b[2:], quoteStyle{}) + "}", sa
+	return head + ", sa_data=" + quote(b[2:], st) + "}", sa
 }
 
 // scopeText names a link-local scope by its interface, as strace does.
@@ -111,7 +114,7 @@ func sockaddrAt(s *state, addr uint64, n int64) (string, any) {
 	if !readFull(s.mem, addr, b) {
 		return ptrText(addr), nil
 	}
-	text, sa := SockaddrText(b)
+	text, sa := sockaddrText(b, s.qs())
 	if sa == nil {
 		return text, nil
 	}
@@ -248,7 +251,7 @@ func optvalText(s *state, addr uint64, n int64) (string, any) {
 	if n < 0 {
 		return ptrText(addr), nil
 	}
-	return bufText(s, addr, uint64(n), quoteStyle{})
+	return bufText(s, addr, uint64(n), s.qs())
 }
 
 func decSockoptVal(s *state, i int, p param) {

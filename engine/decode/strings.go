@@ -3,6 +3,7 @@ package decode
 import (
 	"encoding/binary"
 	"strconv"
+	"strings"
 )
 
 // readCString reads a NUL-terminated string of at most limit bytes and
@@ -16,15 +17,15 @@ func readCString(s *state, addr uint64, limit int) (text, value string, ok bool)
 	if !truncated {
 		if len(str) > limit { // a reader that ignored max
 			str = str[:limit]
-			return quote([]byte(str), quoteStyle{}) + "...", str, true
+			return quote([]byte(str), s.qs()) + "...", str, true
 		}
-		return quote([]byte(str), quoteStyle{}), str, true
+		return quote([]byte(str), s.qs()), str, true
 	}
 	if len(str) < limit+1 {
 		return "", "", false // unreadable before any NUL
 	}
 	str = str[:limit]
-	return quote([]byte(str), quoteStyle{}) + "...", str, true
+	return quote([]byte(str), s.qs()) + "...", str, true
 }
 
 // decPath: file names are shown in full (up to PATH_MAX), whatever -s says.
@@ -80,7 +81,7 @@ func bufText(s *state, addr, n uint64, st quoteStyle) (string, any) {
 
 func decInbuf(s *state, i int, p param) {
 	a := s.arg(i)
-	a.Text, a.Value = bufText(s, a.Raw, s.c.Raw[p.ref], quoteStyle{})
+	a.Text, a.Value = bufText(s, a.Raw, s.c.Raw[p.ref], s.qs())
 }
 
 // pendingPtr is what an out argument shows until the call returns.
@@ -100,7 +101,7 @@ func retLen(s *state) (uint64, bool) {
 func exitOutbuf(s *state, i int, _ param) {
 	if n, ok := retLen(s); ok {
 		a := s.arg(i)
-		a.Text, a.Value = bufText(s, a.Raw, n, quoteStyle{})
+		a.Text, a.Value = bufText(s, a.Raw, n, s.qs())
 	}
 }
 
@@ -129,7 +130,7 @@ func exitOutpath(s *state, i int, _ param) {
 			break
 		}
 	}
-	a.Text, a.Value = quote(b, quoteStyle{}), string(b)
+	a.Text, a.Value = quote(b, s.qs()), string(b)
 }
 
 // readWords reads n pointer-sized words; ok is false when any is unreadable.
@@ -148,62 +149,82 @@ func readWords(s *state, addr uint64, n int) ([]uint64, bool) {
 	return out, true
 }
 
-// decStrarray is execve's argv: at most -s strings, each cut at -s.
+// decStrarray is execve's argv: the strings (at most -s of them unless
+// -v), "... /* 0xADDR */" where the array becomes unreadable.
 func decStrarray(s *state, i int, _ param) {
 	a := s.arg(i)
-	if a.Raw == 0 {
-		a.Text = "NULL"
-		return
+	a.Text, a.Value = argvText(s, a.Raw)
+}
+
+// maxEnvCount bounds the walk of argv and envp; a tracee can pass an
+// endless array.
+const maxEnvCount = 1 << 16
+
+// argvText is strace's printargv.
+func argvText(s *state, addr uint64) (string, any) {
+	if addr == 0 {
+		return "NULL", nil
 	}
-	limit := s.o.strSize()
-	text := "["
+	limit := maxArrayElems
+	if !s.o.Verbose {
+		limit = min(limit, s.o.strSize())
+	}
+	var text strings.Builder
 	var vals []string
 	for n := 0; ; n++ {
-		w, ok := readWords(s, a.Raw+uint64(8*n), 1)
-		if !ok {
+		cur := addr + uint64(8*n)
+		w, ok := readWords(s, cur, 1)
+		if !ok || cur < addr {
 			if n == 0 {
-				a.Text, a.Value = ptrText(a.Raw), nil
-				return
+				return ptrText(addr), nil
 			}
-			text += ", ..."
+			text.WriteString(", ... /* " + ptrText(cur) + " */")
 			break
+		}
+		if n == 0 {
+			text.WriteByte('[')
 		}
 		if w[0] == 0 {
 			break
 		}
 		if n > 0 {
-			text += ", "
+			text.WriteString(", ")
 		}
 		if n >= limit {
-			text += "..."
+			text.WriteString("...")
 			break
 		}
 		t, v := strText(s, w[0])
-		text += t
+		text.WriteString(t)
 		if str, ok := v.(string); ok {
 			vals = append(vals, str)
 		}
 	}
-	a.Text, a.Value = text+"]", vals
+	text.WriteByte(']')
+	return text.String(), vals
 }
 
-// maxEnvCount bounds the environment walk; a tracee can pass an endless
-// array.
-const maxEnvCount = 1 << 16
-
-// decEnvp is execve's envp without -v: the address and how many variables.
+// decEnvp is execve's envp: the address and how many variables, or with
+// -v the strings as argv.
 func decEnvp(s *state, i int, _ param) {
 	a := s.arg(i)
-	if a.Raw == 0 {
-		a.Text = "NULL"
+	if s.o.Verbose {
+		a.Text, a.Value = argvText(s, a.Raw)
 		return
 	}
-	n := 0
+	a.Text, a.Value = ptrText(a.Raw), a.Raw
+	if a.Raw == 0 {
+		return
+	}
+	n, unterminated := 0, false
 	for ; n < maxEnvCount; n++ {
 		w, ok := readWords(s, a.Raw+uint64(8*n), 1)
 		if !ok {
-			a.Text, a.Value = ptrText(a.Raw), a.Raw
-			return
+			if n == 0 {
+				return
+			}
+			unterminated = true
+			break
 		}
 		if w[0] == 0 {
 			break
@@ -213,60 +234,38 @@ func decEnvp(s *state, i int, _ param) {
 	if n == 1 {
 		plural = ""
 	}
-	a.Text = ptrText(a.Raw) + " /* " + strconv.Itoa(n) + " var" + plural + " */"
+	note := ""
+	if unterminated {
+		note = ", unterminated"
+	}
+	a.Text = ptrText(a.Raw) + " /* " + strconv.Itoa(n) + " var" + plural + note + " */"
 	a.Value = int64(n)
 }
 
-type iovec struct{ base, len uint64 }
-
-func readIovecs(s *state, addr uint64, count uint64) ([]iovec, bool) {
-	if count > maxArrayRead/16 {
-		count = maxArrayRead / 16
-	}
-	w, ok := readWords(s, addr, int(2*count))
-	if !ok {
-		return nil, false
-	}
-	out := make([]iovec, count)
-	for j := range out {
-		out[j] = iovec{w[2*j], w[2*j+1]}
-	}
-	return out, true
-}
+// iovecSize is struct iovec on 64-bit architectures.
+const iovecSize = 16
 
 // iovecText prints [{iov_base="…", iov_len=N}, …]; with total >= 0 only
 // that many bytes are data (readv after its return).
 func iovecText(s *state, addr, count uint64, total int64) (string, any) {
-	if addr == 0 {
-		return "NULL", nil
-	}
-	limit := uint64(s.o.strSize())
-	shown := min(count, limit)
-	iovs, ok := readIovecs(s, addr, shown)
-	if !ok {
-		return ptrText(addr), nil
-	}
-	text := "["
 	var vals []string
-	for j, v := range iovs {
-		if j > 0 {
-			text += ", "
-		}
-		n := v.len
+	text := arrayText(s, addr, count, iovecSize, func(e []byte) string {
+		base, n := binary.NativeEndian.Uint64(e), binary.NativeEndian.Uint64(e[8:])
+		shown := n
 		if total >= 0 {
-			n = min(n, uint64(total))
-			total -= int64(n)
+			shown = min(n, uint64(total))
+			total -= int64(shown)
 		}
-		t, val := bufText(s, v.base, n, quoteStyle{})
-		text += "{iov_base=" + t + ", iov_len=" + strconv.FormatUint(v.len, 10) + "}"
+		t, val := bufText(s, base, shown, s.qs())
 		if str, ok := val.(string); ok {
 			vals = append(vals, str)
 		}
+		return "{iov_base=" + t + ", iov_len=" + strconv.FormatUint(n, 10) + "}"
+	})
+	if !strings.HasPrefix(text, "[") {
+		return text, nil
 	}
-	if count > shown {
-		text += ", ..."
-	}
-	return text + "]", vals
+	return text, vals
 }
 
 func decIovecIn(s *state, i int, p param) {

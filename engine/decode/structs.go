@@ -3,7 +3,6 @@ package decode
 import (
 	"encoding/binary"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -129,22 +128,20 @@ func exitRemain(s *state, i int, _ param) {
 	}
 }
 
-// uidsText prints a gid_t array: [0, 4, 27].
+// uidsText prints a gid_t array as strace's print_groups: [0, 4, 27],
+// -1 for (gid_t)-1, through print_array (-s entries unless -v); more than
+// NGROUPS_MAX (65536) entries print as the address.
 func uidsText(s *state, addr, n uint64) (string, any, bool) {
-	limit := uint64(s.o.strSize())
-	shown := min(n, limit)
-	b := make([]byte, 4*shown)
-	if !readFull(s.mem, addr, b) && shown > 0 {
+	if n > 65536 {
 		return "", nil, false
 	}
-	parts := make([]string, 0, shown+1)
-	for j := uint64(0); j < shown; j++ {
-		parts = append(parts, strconv.FormatUint(uint64(binary.NativeEndian.Uint32(b[4*j:])), 10))
-	}
-	if n > shown {
-		parts = append(parts, "...")
-	}
-	return "[" + strings.Join(parts, ", ") + "]", nil, true
+	return arrayText(s, addr, n, 4, func(e []byte) string {
+		v := binary.NativeEndian.Uint32(e)
+		if v == 0xffffffff {
+			return "-1"
+		}
+		return strconv.FormatUint(uint64(v), 10)
+	}), nil, true
 }
 
 func decUidsIn(s *state, i int, p param) {

@@ -21,6 +21,7 @@ var setOpenMode = &set{name: "open_mode", enum: false, entries: []setEntry{
 	{u64(int64(unix.O_APPEND)), "O_APPEND"},
 	{u64(int64(unix.O_NONBLOCK)), "O_NONBLOCK"},
 	{u64(int64(unix.O_SYNC)), "O_SYNC"},
+	{u64(int64(0x100000)), "__O_SYNC"},
 	{u64(int64(unix.O_DSYNC)), "O_DSYNC"},
 	{u64(int64(unix.O_DIRECT)), "O_DIRECT"},
 	{u64(int64(0x8000)), "O_LARGEFILE"},
@@ -29,6 +30,7 @@ var setOpenMode = &set{name: "open_mode", enum: false, entries: []setEntry{
 	{u64(int64(unix.O_CLOEXEC)), "O_CLOEXEC"},
 	{u64(int64(unix.O_PATH)), "O_PATH"},
 	{u64(int64(unix.O_TMPFILE)), "O_TMPFILE"},
+	{u64(int64(0x400000)), "__O_TMPFILE"},
 	{u64(int64(unix.O_DIRECTORY)), "O_DIRECTORY"},
 	{u64(int64(unix.O_ASYNC)), "FASYNC"},
 }}
@@ -65,6 +67,18 @@ var setStatxAttrs = &set{name: "statx_attrs", enum: false, entries: []setEntry{
 	{u64(int64(unix.STATX_ATTR_MOUNT_ROOT)), "STATX_ATTR_MOUNT_ROOT"},
 	{u64(int64(unix.STATX_ATTR_VERITY)), "STATX_ATTR_VERITY"},
 	{u64(int64(unix.STATX_ATTR_DAX)), "STATX_ATTR_DAX"},
+}}
+
+var setDirentTypes = &set{name: "dirent_types", enum: true, entries: []setEntry{
+	{u64(int64(unix.DT_UNKNOWN)), "DT_UNKNOWN"},
+	{u64(int64(unix.DT_FIFO)), "DT_FIFO"},
+	{u64(int64(unix.DT_CHR)), "DT_CHR"},
+	{u64(int64(unix.DT_DIR)), "DT_DIR"},
+	{u64(int64(unix.DT_BLK)), "DT_BLK"},
+	{u64(int64(unix.DT_REG)), "DT_REG"},
+	{u64(int64(unix.DT_LNK)), "DT_LNK"},
+	{u64(int64(unix.DT_SOCK)), "DT_SOCK"},
+	{u64(int64(unix.DT_WHT)), "DT_WHT"},
 }}
 
 var setStatxSync = &set{name: "statx_sync", enum: true, entries: []setEntry{
@@ -383,13 +397,13 @@ var setUnshareFlags = &set{name: "unshare_flags", enum: false, entries: []setEnt
 
 var setWaitOptions = &set{name: "wait_options", enum: false, entries: []setEntry{
 	{u64(int64(unix.WNOHANG)), "WNOHANG"},
-	{u64(int64(unix.WUNTRACED)), "WUNTRACED"},
 	{u64(int64(unix.WEXITED)), "WEXITED"},
+	{u64(int64(unix.WSTOPPED)), "WSTOPPED"},
 	{u64(int64(unix.WCONTINUED)), "WCONTINUED"},
 	{u64(int64(unix.WNOWAIT)), "WNOWAIT"},
-	{u64(int64(unix.WNOTHREAD)), "__WNOTHREAD"},
-	{u64(int64(unix.WALL)), "__WALL"},
 	{u64(int64(unix.WCLONE)), "__WCLONE"},
+	{u64(int64(unix.WALL)), "__WALL"},
+	{u64(int64(unix.WNOTHREAD)), "__WNOTHREAD"},
 }}
 
 var setIdtype = &set{name: "idtype", enum: true, entries: []setEntry{
@@ -1784,7 +1798,7 @@ var syscallTable = []signature{
 	{nr: 58, name: "vfork", ret: kindPid, classes: classProcess},
 	{nr: 59, name: "execve", params: []param{{"pathname", kindPath, nil, -1}, {"argv", kindStrarray, nil, -1}, {"envp", kindEnvp, nil, -1}}, ret: kindInt, classes: classFile | classProcess},
 	{nr: 60, name: "exit", params: []param{{"status", kindInt, nil, -1}}, ret: kindNone, classes: classProcess},
-	{nr: 61, name: "wait4", params: []param{{"pid", kindPid, nil, -1}, {"wstatus", kindWstatusOut, nil, -1}, {"options", kindFlags, setWaitOptions, -1}, {"rusage", kindPtr, nil, -1}}, ret: kindPid, classes: classProcess},
+	{nr: 61, name: "wait4", params: []param{{"pid", kindPid, nil, -1}, {"wstatus", kindWstatusOut, nil, -1}, {"options", kindFlags, setWaitOptions, -1}, {"rusage", kindRusageOut, nil, -1}}, ret: kindPid, classes: classProcess},
 	{nr: 62, name: "kill", params: []param{{"pid", kindPid, nil, -1}, {"sig", kindSignal, nil, -1}}, ret: kindInt, classes: classSignal | classProcess},
 	{nr: 63, name: "uname", params: []param{{"buf", kindUtsnameOut, nil, -1}}, ret: kindInt},
 	{nr: 64, name: "semget", params: []param{{"key", kindHex, nil, -1}, {"nsems", kindInt, nil, -1}, {"semflg", kindHex, nil, -1}}, ret: kindInt, classes: classIpc},
@@ -1821,7 +1835,7 @@ var syscallTable = []signature{
 	{nr: 95, name: "umask", params: []param{{"mask", kindOctal, nil, -1}}, ret: kindOctal},
 	{nr: 96, name: "gettimeofday", params: []param{{"tv", kindPtr, nil, -1}, {"tz", kindPtr, nil, -1}}, ret: kindInt, classes: classClock},
 	{nr: 97, name: "getrlimit", params: []param{{"resource", kindEnum, setRlimits, -1}, {"rlim", kindRlimitOut, nil, -1}}, ret: kindInt},
-	{nr: 98, name: "getrusage", params: []param{{"who", kindEnum, setRusageWho, -1}, {"usage", kindPtr, nil, -1}}, ret: kindInt},
+	{nr: 98, name: "getrusage", params: []param{{"who", kindEnum, setRusageWho, -1}, {"usage", kindRusageOut, nil, -1}}, ret: kindInt},
 	{nr: 99, name: "sysinfo", params: []param{{"info", kindSysinfoOut, nil, -1}}, ret: kindInt},
 	{nr: 100, name: "times", params: []param{{"buf", kindPtr, nil, -1}}, ret: kindLong},
 	{nr: 101, name: "ptrace", params: []param{{"request", kindEnum, setPtraceRequests, -1}, {"pid", kindPid, nil, -1}, {"addr", kindHex, nil, -1}, {"data", kindHex, nil, -1}}, ret: kindLong},

@@ -21,6 +21,7 @@ var setOpenMode = &set{name: "open_mode", enum: false, entries: []setEntry{
 	{u64(int64(unix.O_APPEND)), "O_APPEND"},
 	{u64(int64(unix.O_NONBLOCK)), "O_NONBLOCK"},
 	{u64(int64(unix.O_SYNC)), "O_SYNC"},
+	{u64(int64(0x100000)), "__O_SYNC"},
 	{u64(int64(unix.O_DSYNC)), "O_DSYNC"},
 	{u64(int64(unix.O_DIRECT)), "O_DIRECT"},
 	{u64(int64(0x20000)), "O_LARGEFILE"},
@@ -29,6 +30,7 @@ var setOpenMode = &set{name: "open_mode", enum: false, entries: []setEntry{
 	{u64(int64(unix.O_CLOEXEC)), "O_CLOEXEC"},
 	{u64(int64(unix.O_PATH)), "O_PATH"},
 	{u64(int64(unix.O_TMPFILE)), "O_TMPFILE"},
+	{u64(int64(0x400000)), "__O_TMPFILE"},
 	{u64(int64(unix.O_DIRECTORY)), "O_DIRECTORY"},
 	{u64(int64(unix.O_ASYNC)), "FASYNC"},
 }}
@@ -65,6 +67,18 @@ var setStatxAttrs = &set{name: "statx_attrs", enum: false, entries: []setEntry{
 	{u64(int64(unix.STATX_ATTR_MOUNT_ROOT)), "STATX_ATTR_MOUNT_ROOT"},
 	{u64(int64(unix.STATX_ATTR_VERITY)), "STATX_ATTR_VERITY"},
 	{u64(int64(unix.STATX_ATTR_DAX)), "STATX_ATTR_DAX"},
+}}
+
+var setDirentTypes = &set{name: "dirent_types", enum: true, entries: []setEntry{
+	{u64(int64(unix.DT_UNKNOWN)), "DT_UNKNOWN"},
+	{u64(int64(unix.DT_FIFO)), "DT_FIFO"},
+	{u64(int64(unix.DT_CHR)), "DT_CHR"},
+	{u64(int64(unix.DT_DIR)), "DT_DIR"},
+	{u64(int64(unix.DT_BLK)), "DT_BLK"},
+	{u64(int64(unix.DT_REG)), "DT_REG"},
+	{u64(int64(unix.DT_LNK)), "DT_LNK"},
+	{u64(int64(unix.DT_SOCK)), "DT_SOCK"},
+	{u64(int64(unix.DT_WHT)), "DT_WHT"},
 }}
 
 var setStatxSync = &set{name: "statx_sync", enum: true, entries: []setEntry{
@@ -384,13 +398,13 @@ var setUnshareFlags = &set{name: "unshare_flags", enum: false, entries: []setEnt
 
 var setWaitOptions = &set{name: "wait_options", enum: false, entries: []setEntry{
 	{u64(int64(unix.WNOHANG)), "WNOHANG"},
-	{u64(int64(unix.WUNTRACED)), "WUNTRACED"},
 	{u64(int64(unix.WEXITED)), "WEXITED"},
+	{u64(int64(unix.WSTOPPED)), "WSTOPPED"},
 	{u64(int64(unix.WCONTINUED)), "WCONTINUED"},
 	{u64(int64(unix.WNOWAIT)), "WNOWAIT"},
-	{u64(int64(unix.WNOTHREAD)), "__WNOTHREAD"},
-	{u64(int64(unix.WALL)), "__WALL"},
 	{u64(int64(unix.WCLONE)), "__WCLONE"},
+	{u64(int64(unix.WALL)), "__WALL"},
+	{u64(int64(unix.WNOTHREAD)), "__WNOTHREAD"},
 }}
 
 var setIdtype = &set{name: "idtype", enum: true, entries: []setEntry{
@@ -1879,7 +1893,7 @@ var syscallTable = []signature{
 	{nr: 162, name: "setdomainname", params: []param{{"name", kindInbuf, nil, 1}, {"len", kindSize, nil, -1}}, ret: kindInt},
 	{nr: 163, name: "getrlimit", params: []param{{"resource", kindEnum, setRlimits, -1}, {"rlim", kindRlimitOut, nil, -1}}, ret: kindInt},
 	{nr: 164, name: "setrlimit", params: []param{{"resource", kindEnum, setRlimits, -1}, {"rlim", kindRlimitIn, nil, -1}}, ret: kindInt},
-	{nr: 165, name: "getrusage", params: []param{{"who", kindEnum, setRusageWho, -1}, {"usage", kindPtr, nil, -1}}, ret: kindInt},
+	{nr: 165, name: "getrusage", params: []param{{"who", kindEnum, setRusageWho, -1}, {"usage", kindRusageOut, nil, -1}}, ret: kindInt},
 	{nr: 166, name: "umask", params: []param{{"mask", kindOctal, nil, -1}}, ret: kindOctal},
 	{nr: 167, name: "prctl", params: []param{{"option", kindEnum, setPrctlOptions, -1}, {"arg2", kindHex, nil, -1}, {"arg3", kindHex, nil, -1}, {"arg4", kindHex, nil, -1}, {"arg5", kindHex, nil, -1}}, ret: kindInt, classes: classCreds},
 	{nr: 168, name: "getcpu", params: []param{{"cpu", kindPtr, nil, -1}, {"node", kindPtr, nil, -1}, {"tcache", kindPtr, nil, -1}}, ret: kindInt},
@@ -1958,7 +1972,7 @@ var syscallTable = []signature{
 	{nr: 241, name: "perf_event_open", params: []param{{"attr", kindPtr, nil, -1}, {"pid", kindPid, nil, -1}, {"cpu", kindInt, nil, -1}, {"group_fd", kindFd, nil, -1}, {"flags", kindHex, nil, -1}}, ret: kindFd, classes: classDesc},
 	{nr: 242, name: "accept4", params: []param{{"sockfd", kindFd, nil, -1}, {"addr", kindSockaddrOut, nil, 2}, {"addrlen", kindSocklenInout, nil, -1}, {"flags", kindFlags, setSocketFlags, -1}}, ret: kindFd, classes: classNetwork},
 	{nr: 243, name: "recvmmsg", params: []param{{"sockfd", kindFd, nil, -1}, {"msgvec", kindPtr, nil, -1}, {"vlen", kindUint, nil, -1}, {"flags", kindFlags, setMsgFlags, -1}, {"timeout", kindTimespecIn, nil, -1}}, ret: kindInt, classes: classNetwork},
-	{nr: 260, name: "wait4", params: []param{{"pid", kindPid, nil, -1}, {"wstatus", kindWstatusOut, nil, -1}, {"options", kindFlags, setWaitOptions, -1}, {"rusage", kindPtr, nil, -1}}, ret: kindPid, classes: classProcess},
+	{nr: 260, name: "wait4", params: []param{{"pid", kindPid, nil, -1}, {"wstatus", kindWstatusOut, nil, -1}, {"options", kindFlags, setWaitOptions, -1}, {"rusage", kindRusageOut, nil, -1}}, ret: kindPid, classes: classProcess},
 	{nr: 261, name: "prlimit64", params: []param{{"pid", kindPid, nil, -1}, {"resource", kindEnum, setRlimits, -1}, {"new_limit", kindRlimitIn, nil, -1}, {"old_limit", kindRlimitOut, nil, -1}}, ret: kindInt},
 	{nr: 262, name: "fanotify_init", params: []param{{"flags", kindHex, nil, -1}, {"event_f_flags", kindOpenFlags, nil, -1}}, ret: kindFd, classes: classDesc},
 	{nr: 263, name: "fanotify_mark", params: []param{{"fanotify_fd", kindFd, nil, -1}, {"flags", kindHex, nil, -1}, {"mask", kindHex, nil, -1}, {"dirfd", kindDirfd, nil, -1}, {"pathname", kindPath, nil, -1}}, ret: kindInt, classes: classDesc | classFile},

@@ -79,6 +79,7 @@ const (
 	kindStatfsOut
 	kindOffInout
 	kindUtimensIn
+	kindRusageOut
 	kindFlags
 	kindEnum
 )
@@ -159,8 +160,9 @@ var kindNames = [...]string{
 	72: "statfs_out",
 	73: "off_inout",
 	74: "utimens_in",
-	75: "flags",
-	76: "enum",
+	75: "rusage_out",
+	76: "flags",
+	77: "enum",
 }
 
 // strace's syscall classes.

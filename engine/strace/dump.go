@@ -24,11 +24,11 @@ func (t *tracer) dump(s *engine.Stop, c *decode.Call, ret int64) {
 	switch c.Name {
 	case "read", "pread64", "recvfrom":
 		if isRead && ret >= 0 {
-			t.dumpBuf(w, s, c.Raw[1], uint64(ret))
+			dumpBuf(w, s, s.Tid, c.Raw[1], uint64(ret))
 		}
 	case "write", "pwrite64", "sendto":
 		if isWrite {
-			t.dumpBuf(w, s, c.Raw[1], c.Raw[2])
+			dumpBuf(w, s, s.Tid, c.Raw[1], c.Raw[2])
 		}
 	case "readv", "preadv", "preadv2":
 		if isRead && ret >= 0 {
@@ -42,6 +42,11 @@ func (t *tracer) dump(s *engine.Stop, c *decode.Call, ret int64) {
 }
 
 type byteWriter interface{ Write([]byte) (int, error) }
+
+// memReader is the tracee's memory (*engine.Stop).
+type memReader interface {
+	ReadMemory(addr uint64, b []byte) (int, error)
+}
 
 const maxDump = 16 << 20
 
@@ -60,58 +65,74 @@ func (t *tracer) dumpIov(w byteWriter, s *engine.Stop, addr, n, limit uint64) {
 		}
 		limit -= l
 		w.Write([]byte(" * " + strconv.FormatUint(l, 10) + " bytes in buffer " + strconv.FormatUint(i, 10) + "\n"))
-		t.dumpBuf(w, s, base, l)
+		dumpBuf(w, s, s.Tid, base, l)
 	}
 }
 
-// dumpBuf prints n bytes at addr, 16 a line: offset, hex, characters.
-func (t *tracer) dumpBuf(w byteWriter, s *engine.Stop, addr, n uint64) {
-	if n == 0 {
+// dumpBuf prints n bytes at addr, 16 a line: offset, hex, characters. As
+// strace's dumpstr it reads 64 KiB at a time; a chunk that cannot be read
+// after some lines were printed ends the dump with a "Cannot fetch" line.
+func dumpBuf(w byteWriter, s memReader, tid int, addr, n uint64) {
+	const chunkMax = 1 << 16
+	if n == 0 || addr+n < addr {
 		return
 	}
 	if n > maxDump {
 		n = maxDump
 	}
-	data := make([]byte, n)
-	k, err := s.ReadMemory(addr, data)
-	if err != nil && k == 0 {
-		return
+	width := 5
+	if n > 1<<20 {
+		width = len(strconv.FormatUint(n-1, 16))
 	}
-	data = data[:k]
+	buf := make([]byte, min((n+15)&^15, chunkMax))
 	const hex = "0123456789abcdef"
-	width := max(5, len(strconv.FormatInt(int64(len(data)-1), 16)))
 	var line []byte
-	for off := 0; off < len(data); off += 16 {
-		line = append(line[:0], " | "...)
-		o := strconv.FormatInt(int64(off), 16)
-		for i := len(o); i < width; i++ {
-			line = append(line, '0')
-		}
-		line = append(line, o...)
-		line = append(line, "  "...)
-		chunk := data[off:min(off+16, len(data))]
-		for i := 0; i < 16; i++ {
-			if i < len(chunk) {
-				line = append(line, hex[chunk[i]>>4], hex[chunk[i]&15], ' ')
-			} else {
-				line = append(line, "   "...)
+	for start := uint64(0); start < n; start += chunkMax {
+		size := min(n-start, uint64(len(buf)))
+		if k, err := s.ReadMemory(addr+start, buf[:size]); err != nil || uint64(k) != size {
+			if start > 0 {
+				plural := "s"
+				if size == 1 {
+					plural = ""
+				}
+				w.Write([]byte(" | <Cannot fetch " + strconv.FormatUint(size, 10) + " byte" + plural + " from pid " +
+					strconv.Itoa(tid) + " @0x" + strconv.FormatUint(addr+start, 16) + ">\n"))
 			}
-			if i == 7 {
-				line = append(line, ' ')
-			}
+			return
 		}
-		line = append(line, ' ')
-		for i := 0; i < 16; i++ {
-			switch {
-			case i >= len(chunk):
-				line = append(line, ' ')
-			case chunk[i] >= ' ' && chunk[i] < 0x7f:
-				line = append(line, chunk[i])
-			default:
-				line = append(line, '.')
+		data := buf[:size]
+		for off := 0; off < len(data); off += 16 {
+			line = append(line[:0], " | "...)
+			o := strconv.FormatUint(start+uint64(off), 16)
+			for i := len(o); i < width; i++ {
+				line = append(line, '0')
 			}
+			line = append(line, o...)
+			line = append(line, "  "...)
+			chunk := data[off:min(off+16, len(data))]
+			for i := 0; i < 16; i++ {
+				if i < len(chunk) {
+					line = append(line, hex[chunk[i]>>4], hex[chunk[i]&15], ' ')
+				} else {
+					line = append(line, "   "...)
+				}
+				if i == 7 {
+					line = append(line, ' ')
+				}
+			}
+			line = append(line, ' ')
+			for i := 0; i < 16; i++ {
+				switch {
+				case i >= len(chunk):
+					line = append(line, ' ')
+				case chunk[i] >= ' ' && chunk[i] < 0x7f:
+					line = append(line, chunk[i])
+				default:
+					line = append(line, '.')
+				}
+			}
+			line = append(line, " |\n"...)
+			w.Write(line)
 		}
-		line = append(line, " |\n"...)
-		w.Write(line)
 	}
 }

@@ -62,6 +62,13 @@ type Options struct {
 	Inject            []*injection
 	quietExit         bool // -e quiet=exit
 	countSeen         int
+
+	// Hex is -x (count of -x, at most 2) or --strings-in-hex.
+	Hex     decode.HexMode
+	hexLong *decode.HexMode // --strings-in-hex, applied after -x's check
+	// Abbrev: the syscalls whose structures print abbreviated (-e abbrev=);
+	// nil: all (strace's default); -v and --no-abbrev empty it.
+	Abbrev map[int]bool
 }
 
 // statusNames are what -e status= knows.
@@ -80,6 +87,10 @@ options:
   -o FILE         write the trace to FILE instead of stderr
   -s N            show at most N bytes of strings and buffers (default 32)
   -y              show the path behind file descriptors
+  -v              print structures in full (--no-abbrev, -e abbrev=none);
+                  -e abbrev=SET abbreviates only SET
+  -x, -xx         print a string with a non-ASCII byte all in hex; -xx every
+                  string (--strings-in-hex=none|non-ascii-chars|non-ascii|all)
   -t, -tt, -ttt   prefix the time of day, with microseconds, as epoch
   -T              append the time spent in each call
   -a N            align the return values at column N (default 40)
@@ -243,7 +254,15 @@ func (o *Options) expr(v string) error {
 		return nil
 	case "trace-fds", "trace-fd", "fd", "fds":
 		return usageErr("-e %s= is not supported", q)
-	case "verbose", "v", "abbrev", "a", "raw", "x", "decode-fds", "decode-fd", "kvm", "decode-pids":
+	case "abbrev", "a":
+		o.Abbrev = map[int]bool{}
+		return selectSyscalls(rest, o.Abbrev)
+	case "verbose", "v":
+		if rest != "all" {
+			return usageErr("-e verbose=%s is not supported: structures are always decoded (only verbose=all, the default)", rest)
+		}
+		return nil
+	case "raw", "x", "decode-fds", "decode-fd", "kvm", "decode-pids":
 		return usageErr("-e %s= is not supported yet (the decoder has no such mode)", q)
 	}
 	return usageErr("invalid -e qualifier '%s'", q)
@@ -419,6 +438,7 @@ func Parse(args []string) (*Options, error) {
 		"--raw":                      qual("raw"),
 		"--decode-fds":               o.decodeFds,
 		"--interruptible":            func(string) error { return nil },
+		"--strings-in-hex":           o.stringsInHex,
 	}
 	// short options with a value: -sN or -s N
 	shorts := map[byte]func(string) error{
@@ -454,7 +474,8 @@ func Parse(args []string) (*Options, error) {
 		"--decode-pids":         func() {},
 		"--decode-fds":          func() { o.FdPaths = true },
 		"--quiet":               func() { o.Quiet = 1 },
-		"--no-abbrev":           nil,
+		"--no-abbrev":           func() { o.Abbrev = map[int]bool{} },
+		"--strings-in-hex":      func() { o.stringsInHex("all") },
 		"--daemonize":           nil,
 		"--stack-traces":        nil,
 	}
@@ -534,9 +555,11 @@ loop:
 				case 'Z':
 					o.expr("status=failed")
 				case 'v':
-					return nil, usageErr("%s", flagWhy("-v"))
+					o.Abbrev = map[int]bool{}
 				case 'x':
-					return nil, usageErr("-x is not supported yet (the decoder has no hex string mode)")
+					if o.Hex < decode.HexAll {
+						o.Hex++
+					}
 				case 'D':
 					return nil, usageErr("%s", flagWhy("-D"))
 				case 'k':
@@ -572,7 +595,27 @@ loop:
 	if o.Quiet >= 2 {
 		o.quietExit = true
 	}
+	if o.hexLong != nil {
+		if o.Hex != decode.HexNone {
+			return nil, usageErr("-x and --strings-in-hex cannot be provided simultaneously")
+		}
+		o.Hex = *o.hexLong
+	}
 	return o, nil
+}
+
+// stringsInHex is --strings-in-hex=none|non-ascii-chars|non-ascii|all.
+func (o *Options) stringsInHex(v string) error {
+	modes := map[string]decode.HexMode{
+		"none": decode.HexNone, "non-ascii-chars": decode.HexNonASCIIChars,
+		"non-ascii": decode.HexNonASCII, "all": decode.HexAll,
+	}
+	m, ok := modes[v]
+	if !ok {
+		return usageErr("invalid --strings-in-hex argument: '%s'", v)
+	}
+	o.hexLong = &m
+	return nil
 }
 
 const (
@@ -582,8 +625,6 @@ const (
 
 func flagWhy(f string) string {
 	switch f {
-	case "-v", "--no-abbrev":
-		return f + " is not supported yet (the decoder has no verbose mode)"
 	case "-D", "--daemonize":
 		return f + " is not supported: the traced command is started as trace's own child (the helper that loads its filter)"
 	case "-k", "--stack-traces":

@@ -64,7 +64,7 @@ func newTracer(o *Options, w *bufio.Writer, toFile bool) *tracer {
 	}
 	t := &tracer{o: o, w: w, toFile: toFile, live: map[int]bool{}, stats: map[int]*stat{},
 		pending: map[int]*pendingCall{}, files: map[int]*os.File{}, outs: map[int]*bufio.Writer{},
-		dopts: decode.Options{StrSize: strsize, FdPaths: o.FdPaths, FdDetails: o.FdDetails}}
+		dopts: decode.Options{StrSize: strsize, FdPaths: o.FdPaths, FdDetails: o.FdDetails, Hex: o.Hex}}
 	if len(o.Paths) > 0 {
 		t.paths = map[string]bool{}
 		for _, p := range o.Paths {
@@ -80,6 +80,14 @@ func newTracer(o *Options, w *bufio.Writer, toFile bool) *tracer {
 		}
 	}
 	return t
+}
+
+// optsFor is the decoding of syscall nr: verbose unless -e abbrev= names
+// it (every call is abbreviated by default).
+func (t *tracer) optsFor(nr int) decode.Options {
+	o := t.dopts
+	o.Verbose = t.o.Abbrev != nil && !t.o.Abbrev[nr]
+	return o
 }
 
 // udHidden marks the rules of calls that stop without being selected:
@@ -150,7 +158,8 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		})
 		return d, nil
 	}
-	c := decode.Decode(st.Nr, st.Args, t.memory(st), t.dopts)
+	dopts := t.optsFor(st.Nr)
+	c := decode.Decode(st.Nr, st.Args, t.memory(st), dopts)
 	if t.paths != nil && !t.usesPath(c, st) {
 		return d, nil
 	}
@@ -159,7 +168,7 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		if d.Verdict == engine.Fail {
 			ret = -d.Value
 		}
-		c.Exit(ret, t.memory(st), t.dopts)
+		c.Exit(ret, t.memory(st), dopts)
 		t.finish(st.Tid, st.Pid, t0, st.IP, c, 0, " (INJECTED)")
 		return d, nil
 	}
@@ -176,7 +185,7 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		}
 		t.execed = true
 		dur := time.Since(t0)
-		c.Exit(ret, t.memory(s), t.dopts)
+		c.Exit(ret, t.memory(s), dopts)
 		t.finish(s.Tid, s.Pid, t0, ip, c, dur, "")
 		if t.o.AllRead || t.o.AllWrite || len(t.o.ReadFds) > 0 || len(t.o.WriteFds) > 0 {
 			t.dump(s, c, ret)
