@@ -219,7 +219,9 @@ func decOpenFlags(s *state, i int, _ param) {
 func openFlagsText(v uint64) string {
 	acc := setOpenAccess.enumText(v & unix.O_ACCMODE)
 	if rest := v &^ unix.O_ACCMODE; rest != 0 {
-		return acc + "|" + setOpenMode.flagsText(rest)
+		// after the access mode strace prints unknown bits without
+		// the /* O_??? */ it gives them alone (dup3's flags)
+		return acc + "|" + strings.TrimSuffix(setOpenMode.flagsText(rest), setOpenMode.unknownComment())
 	}
 	return acc
 }
