@@ -42,7 +42,7 @@ func timespecAt(s *state, addr uint64) (string, any, bool) {
 	if !readStruct(s, addr, &ts) {
 		return "", nil, false
 	}
-	return "{tv_sec=" + strconv.FormatInt(ts.Sec, 10) + ", tv_nsec=" + strconv.FormatInt(ts.Nsec, 10) + "}",
+	return "{tv_sec=" + strconv.FormatInt(ts.Sec, 10) + ", tv_nsec=" + strconv.FormatUint(uint64(ts.Nsec), 10) + "}",
 		map[string]any{"tv_sec": ts.Sec, "tv_nsec": ts.Nsec}, true
 }
 

@@ -1294,7 +1294,7 @@ var syscallTable = []signature{
 	{nr: 92, name: "chown", params: []param{{"pathname", kindPath, nil, -1}, {"owner", kindUid, nil, -1}, {"group", kindUid, nil, -1}}, ret: kindInt, classes: classFile},
 	{nr: 93, name: "fchown", params: []param{{"fd", kindFd, nil, -1}, {"owner", kindUid, nil, -1}, {"group", kindUid, nil, -1}}, ret: kindInt, classes: classDesc},
 	{nr: 94, name: "lchown", params: []param{{"pathname", kindPath, nil, -1}, {"owner", kindUid, nil, -1}, {"group", kindUid, nil, -1}}, ret: kindInt, classes: classFile},
-	{nr: 95, name: "umask", params: []param{{"mask", kindOctal, nil, -1}}, ret: kindOctal},
+	{nr: 95, name: "umask", params: []param{{"mask", kindMode, nil, -1}}, ret: kindOctal},
 	{nr: 96, name: "gettimeofday", params: []param{{"tv", kindPtr, nil, -1}, {"tz", kindPtr, nil, -1}}, ret: kindInt, classes: classClock},
 	{nr: 97, name: "getrlimit", params: []param{{"resource", kindEnum, setRlimits, -1}, {"rlim", kindRlimitOut, nil, -1}}, ret: kindInt},
 	{nr: 98, name: "getrusage", params: []param{{"who", kindEnum, setRusageWho, -1}, {"usage", kindPtr, nil, -1}}, ret: kindInt},

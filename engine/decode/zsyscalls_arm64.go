@@ -1356,7 +1356,7 @@ var syscallTable = []signature{
 	{nr: 163, name: "getrlimit", params: []param{{"resource", kindEnum, setRlimits, -1}, {"rlim", kindRlimitOut, nil, -1}}, ret: kindInt},
 	{nr: 164, name: "setrlimit", params: []param{{"resource", kindEnum, setRlimits, -1}, {"rlim", kindRlimitIn, nil, -1}}, ret: kindInt},
 	{nr: 165, name: "getrusage", params: []param{{"who", kindEnum, setRusageWho, -1}, {"usage", kindPtr, nil, -1}}, ret: kindInt},
-	{nr: 166, name: "umask", params: []param{{"mask", kindOctal, nil, -1}}, ret: kindOctal},
+	{nr: 166, name: "umask", params: []param{{"mask", kindMode, nil, -1}}, ret: kindOctal},
 	{nr: 167, name: "prctl", params: []param{{"option", kindEnum, setPrctlOptions, -1}, {"arg2", kindHex, nil, -1}, {"arg3", kindHex, nil, -1}, {"arg4", kindHex, nil, -1}, {"arg5", kindHex, nil, -1}}, ret: kindInt, classes: classCreds},
 	{nr: 168, name: "getcpu", params: []param{{"cpu", kindPtr, nil, -1}, {"node", kindPtr, nil, -1}, {"tcache", kindPtr, nil, -1}}, ret: kindInt},
 	{nr: 169, name: "gettimeofday", params: []param{{"tv", kindPtr, nil, -1}, {"tz", kindPtr, nil, -1}}, ret: kindInt, classes: classClock},
