@@ -115,9 +115,10 @@ func exitFdpair(s *state, i int, _ param) {
 }
 
 // exitRemain is a sleep's remaining time: the kernel writes it only when a
-// signal cut the sleep short, so strace shows it only then.
+// signal cut the sleep short (an ERESTART* error), so strace shows it only
+// then; after any other error or success it stays an address.
 func exitRemain(s *state, i int, _ param) {
-	if !s.c.Done || s.c.Errno == 0 {
+	if !s.c.Done || !isRestart(s.c.Errno) {
 		return
 	}
 	a := s.arg(i)

@@ -920,8 +920,8 @@ var setInotifyMask = &set{name: "inotify_mask", enum: false, entries: []setEntry
 }}
 
 var setTimerfdFlags = &set{name: "timerfd_flags", enum: false, entries: []setEntry{
-	{u64(int64(unix.TFD_NONBLOCK)), "TFD_NONBLOCK"},
 	{u64(int64(unix.TFD_CLOEXEC)), "TFD_CLOEXEC"},
+	{u64(int64(unix.TFD_NONBLOCK)), "TFD_NONBLOCK"},
 }}
 
 var setTimerfdSettimeFlags = &set{name: "timerfd_settime_flags", enum: false, entries: []setEntry{
@@ -1422,14 +1422,14 @@ var syscallTable = []signature{
 	{nr: 220, name: "semtimedop", params: []param{{"semid", kindInt, nil, -1}, {"sops", kindPtr, nil, -1}, {"nsops", kindSize, nil, -1}, {"timeout", kindTimespecIn, nil, -1}}, ret: kindInt, classes: classIpc},
 	{nr: 221, name: "fadvise64", params: []param{{"fd", kindFd, nil, -1}, {"offset", kindOff, nil, -1}, {"len", kindSize, nil, -1}, {"advice", kindEnum, setFadviseAdvice, -1}}, ret: kindInt, classes: classDesc},
 	{nr: 222, name: "timer_create", params: []param{{"clockid", kindEnum, setClocks, -1}, {"sevp", kindPtr, nil, -1}, {"timerid", kindPtr, nil, -1}}, ret: kindInt},
-	{nr: 223, name: "timer_settime", params: []param{{"timerid", kindInt, nil, -1}, {"flags", kindFlags, setTimerFlags, -1}, {"new_value", kindPtr, nil, -1}, {"old_value", kindPtr, nil, -1}}, ret: kindInt},
-	{nr: 224, name: "timer_gettime", params: []param{{"timerid", kindInt, nil, -1}, {"curr_value", kindPtr, nil, -1}}, ret: kindInt},
+	{nr: 223, name: "timer_settime", params: []param{{"timerid", kindInt, nil, -1}, {"flags", kindFlags, setTimerFlags, -1}, {"new_value", kindItimerspecIn, nil, -1}, {"old_value", kindItimerspecOut, nil, -1}}, ret: kindInt},
+	{nr: 224, name: "timer_gettime", params: []param{{"timerid", kindInt, nil, -1}, {"curr_value", kindItimerspecOut, nil, -1}}, ret: kindInt},
 	{nr: 225, name: "timer_getoverrun", params: []param{{"timerid", kindInt, nil, -1}}, ret: kindInt},
 	{nr: 226, name: "timer_delete", params: []param{{"timerid", kindInt, nil, -1}}, ret: kindInt},
 	{nr: 227, name: "clock_settime", params: []param{{"clockid", kindEnum, setClocks, -1}, {"tp", kindTimespecIn, nil, -1}}, ret: kindInt, classes: classClock},
 	{nr: 228, name: "clock_gettime", params: []param{{"clockid", kindEnum, setClocks, -1}, {"tp", kindTimespecOut, nil, -1}}, ret: kindInt, classes: classClock},
 	{nr: 229, name: "clock_getres", params: []param{{"clockid", kindEnum, setClocks, -1}, {"res", kindTimespecOut, nil, -1}}, ret: kindInt, classes: classClock},
-	{nr: 230, name: "clock_nanosleep", params: []param{{"clockid", kindEnum, setClocks, -1}, {"flags", kindFlags, setTimerFlags, -1}, {"request", kindTimespecIn, nil, -1}, {"remain", kindRemainOut, nil, -1}}, ret: kindInt},
+	{nr: 230, name: "clock_nanosleep", params: []param{{"clockid", kindEnum, setClocks, -1}, {"flags", kindFlags, setTimerFlags, -1}, {"request", kindTimespecIn, nil, -1}, {"remain", kindClockRemainOut, nil, 1}}, ret: kindInt},
 	{nr: 231, name: "exit_group", params: []param{{"status", kindInt, nil, -1}}, ret: kindNone, classes: classProcess},
 	{nr: 232, name: "epoll_wait", params: []param{{"epfd", kindFd, nil, -1}, {"events", kindEpollEventsOut, nil, -1}, {"maxevents", kindInt, nil, -1}, {"timeout", kindInt, nil, -1}}, ret: kindInt, classes: classDesc},
 	{nr: 233, name: "epoll_ctl", params: []param{{"epfd", kindFd, nil, -1}, {"op", kindEnum, setEpollCtlOps, -1}, {"fd", kindFd, nil, -1}, {"event", kindEpollEvent, nil, -1}}, ret: kindInt, classes: classDesc},
@@ -1485,8 +1485,8 @@ var syscallTable = []signature{
 	{nr: 283, name: "timerfd_create", params: []param{{"clockid", kindEnum, setClocks, -1}, {"flags", kindFlags, setTimerfdFlags, -1}}, ret: kindFd, classes: classDesc},
 	{nr: 284, name: "eventfd", params: []param{{"initval", kindUint, nil, -1}}, ret: kindFd, classes: classDesc},
 	{nr: 285, name: "fallocate", params: []param{{"fd", kindFd, nil, -1}, {"mode", kindFlags, setFallocFlags, -1}, {"offset", kindOff, nil, -1}, {"len", kindOff, nil, -1}}, ret: kindInt, classes: classDesc},
-	{nr: 286, name: "timerfd_settime", params: []param{{"fd", kindFd, nil, -1}, {"flags", kindFlags, setTimerfdSettimeFlags, -1}, {"new_value", kindPtr, nil, -1}, {"old_value", kindPtr, nil, -1}}, ret: kindInt, classes: classDesc},
-	{nr: 287, name: "timerfd_gettime", params: []param{{"fd", kindFd, nil, -1}, {"curr_value", kindPtr, nil, -1}}, ret: kindInt, classes: classDesc},
+	{nr: 286, name: "timerfd_settime", params: []param{{"fd", kindFd, nil, -1}, {"flags", kindFlags, setTimerfdSettimeFlags, -1}, {"new_value", kindItimerspecIn, nil, -1}, {"old_value", kindItimerspecOut, nil, -1}}, ret: kindInt, classes: classDesc},
+	{nr: 287, name: "timerfd_gettime", params: []param{{"fd", kindFd, nil, -1}, {"curr_value", kindItimerspecOut, nil, -1}}, ret: kindInt, classes: classDesc},
 	{nr: 288, name: "accept4", params: []param{{"sockfd", kindFd, nil, -1}, {"addr", kindSockaddrOut, nil, 2}, {"addrlen", kindSocklenInout, nil, -1}, {"flags", kindFlags, setSocketFlags, -1}}, ret: kindFd, classes: classNetwork},
 	{nr: 289, name: "signalfd4", params: []param{{"fd", kindFd, nil, -1}, {"mask", kindSigsetIn, nil, 2}, {"sizemask", kindSize, nil, -1}, {"flags", kindFlags, setSignalfdFlags, -1}}, ret: kindFd, classes: classDesc | classSignal},
 	{nr: 290, name: "eventfd2", params: []param{{"initval", kindUint, nil, -1}, {"flags", kindFlags, setEventfdFlags, -1}}, ret: kindFd, classes: classDesc},

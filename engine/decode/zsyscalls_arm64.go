@@ -921,8 +921,8 @@ var setInotifyMask = &set{name: "inotify_mask", enum: false, entries: []setEntry
 }}
 
 var setTimerfdFlags = &set{name: "timerfd_flags", enum: false, entries: []setEntry{
-	{u64(int64(unix.TFD_NONBLOCK)), "TFD_NONBLOCK"},
 	{u64(int64(unix.TFD_CLOEXEC)), "TFD_CLOEXEC"},
+	{u64(int64(unix.TFD_NONBLOCK)), "TFD_NONBLOCK"},
 }}
 
 var setTimerfdSettimeFlags = &set{name: "timerfd_settime_flags", enum: false, entries: []setEntry{
@@ -1276,8 +1276,8 @@ var syscallTable = []signature{
 	{nr: 83, name: "fdatasync", params: []param{{"fd", kindFd, nil, -1}}, ret: kindInt, classes: classDesc},
 	{nr: 84, name: "sync_file_range", params: []param{{"fd", kindFd, nil, -1}, {"offset", kindOff, nil, -1}, {"nbytes", kindOff, nil, -1}, {"flags", kindHex, nil, -1}}, ret: kindInt, classes: classDesc},
 	{nr: 85, name: "timerfd_create", params: []param{{"clockid", kindEnum, setClocks, -1}, {"flags", kindFlags, setTimerfdFlags, -1}}, ret: kindFd, classes: classDesc},
-	{nr: 86, name: "timerfd_settime", params: []param{{"fd", kindFd, nil, -1}, {"flags", kindFlags, setTimerfdSettimeFlags, -1}, {"new_value", kindPtr, nil, -1}, {"old_value", kindPtr, nil, -1}}, ret: kindInt, classes: classDesc},
-	{nr: 87, name: "timerfd_gettime", params: []param{{"fd", kindFd, nil, -1}, {"curr_value", kindPtr, nil, -1}}, ret: kindInt, classes: classDesc},
+	{nr: 86, name: "timerfd_settime", params: []param{{"fd", kindFd, nil, -1}, {"flags", kindFlags, setTimerfdSettimeFlags, -1}, {"new_value", kindItimerspecIn, nil, -1}, {"old_value", kindItimerspecOut, nil, -1}}, ret: kindInt, classes: classDesc},
+	{nr: 87, name: "timerfd_gettime", params: []param{{"fd", kindFd, nil, -1}, {"curr_value", kindItimerspecOut, nil, -1}}, ret: kindInt, classes: classDesc},
 	{nr: 88, name: "utimensat", params: []param{{"dirfd", kindDirfd, nil, -1}, {"pathname", kindPath, nil, -1}, {"times", kindPtr, nil, -1}, {"flags", kindFlags, setAtFlags, -1}}, ret: kindInt, classes: classDesc | classFile},
 	{nr: 89, name: "acct", params: []param{{"filename", kindPath, nil, -1}}, ret: kindInt, classes: classFile},
 	{nr: 90, name: "capget", params: []param{{"hdrp", kindPtr, nil, -1}, {"datap", kindPtr, nil, -1}}, ret: kindInt, classes: classCreds},
@@ -1298,14 +1298,14 @@ var syscallTable = []signature{
 	{nr: 105, name: "init_module", params: []param{{"module_image", kindPtr, nil, -1}, {"len", kindSize, nil, -1}, {"param_values", kindStr, nil, -1}}, ret: kindInt},
 	{nr: 106, name: "delete_module", params: []param{{"name", kindStr, nil, -1}, {"flags", kindHex, nil, -1}}, ret: kindInt},
 	{nr: 107, name: "timer_create", params: []param{{"clockid", kindEnum, setClocks, -1}, {"sevp", kindPtr, nil, -1}, {"timerid", kindPtr, nil, -1}}, ret: kindInt},
-	{nr: 108, name: "timer_gettime", params: []param{{"timerid", kindInt, nil, -1}, {"curr_value", kindPtr, nil, -1}}, ret: kindInt},
+	{nr: 108, name: "timer_gettime", params: []param{{"timerid", kindInt, nil, -1}, {"curr_value", kindItimerspecOut, nil, -1}}, ret: kindInt},
 	{nr: 109, name: "timer_getoverrun", params: []param{{"timerid", kindInt, nil, -1}}, ret: kindInt},
-	{nr: 110, name: "timer_settime", params: []param{{"timerid", kindInt, nil, -1}, {"flags", kindFlags, setTimerFlags, -1}, {"new_value", kindPtr, nil, -1}, {"old_value", kindPtr, nil, -1}}, ret: kindInt},
+	{nr: 110, name: "timer_settime", params: []param{{"timerid", kindInt, nil, -1}, {"flags", kindFlags, setTimerFlags, -1}, {"new_value", kindItimerspecIn, nil, -1}, {"old_value", kindItimerspecOut, nil, -1}}, ret: kindInt},
 	{nr: 111, name: "timer_delete", params: []param{{"timerid", kindInt, nil, -1}}, ret: kindInt},
 	{nr: 112, name: "clock_settime", params: []param{{"clockid", kindEnum, setClocks, -1}, {"tp", kindTimespecIn, nil, -1}}, ret: kindInt, classes: classClock},
 	{nr: 113, name: "clock_gettime", params: []param{{"clockid", kindEnum, setClocks, -1}, {"tp", kindTimespecOut, nil, -1}}, ret: kindInt, classes: classClock},
 	{nr: 114, name: "clock_getres", params: []param{{"clockid", kindEnum, setClocks, -1}, {"res", kindTimespecOut, nil, -1}}, ret: kindInt, classes: classClock},
-	{nr: 115, name: "clock_nanosleep", params: []param{{"clockid", kindEnum, setClocks, -1}, {"flags", kindFlags, setTimerFlags, -1}, {"request", kindTimespecIn, nil, -1}, {"remain", kindRemainOut, nil, -1}}, ret: kindInt},
+	{nr: 115, name: "clock_nanosleep", params: []param{{"clockid", kindEnum, setClocks, -1}, {"flags", kindFlags, setTimerFlags, -1}, {"request", kindTimespecIn, nil, -1}, {"remain", kindClockRemainOut, nil, 1}}, ret: kindInt},
 	{nr: 116, name: "syslog", params: []param{{"type", kindInt, nil, -1}, {"bufp", kindOutbuf, nil, -1}, {"len", kindInt, nil, -1}}, ret: kindInt},
 	{nr: 117, name: "ptrace", params: []param{{"request", kindEnum, setPtraceRequests, -1}, {"pid", kindPid, nil, -1}, {"addr", kindHex, nil, -1}, {"data", kindHex, nil, -1}}, ret: kindLong},
 	{nr: 118, name: "sched_setparam", params: []param{{"pid", kindPid, nil, -1}, {"param", kindPtr, nil, -1}}, ret: kindInt},

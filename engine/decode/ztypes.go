@@ -75,6 +75,9 @@ const (
 	kindSigactionIn
 	kindSigactionOut
 	kindNone
+	kindClockRemainOut
+	kindItimerspecIn
+	kindItimerspecOut
 	kindFlags
 	kindEnum
 )
@@ -151,8 +154,11 @@ var kindNames = [...]string{
 	68: "sigaction_in",
 	69: "sigaction_out",
 	70: "none",
-	71: "flags",
-	72: "enum",
+	71: "clock_remain_out",
+	72: "itimerspec_in",
+	73: "itimerspec_out",
+	74: "flags",
+	75: "enum",
 }
 
 // strace's syscall classes.
