@@ -134,5 +134,12 @@ func paramValueKind(p param) ValueKind {
 		// unsigned long the command gives a meaning).
 		return ValueUint64
 	}
+	if k, ok := groupValueKinds[p.kind]; ok {
+		return k
+	}
 	return ValueRaw // a kind this file does not know yet (a test lists them)
 }
+
+// groupValueKinds holds the value kinds of types whose decoders live in
+// their own files, set from those files' init functions.
+var groupValueKinds = map[kind]ValueKind{}

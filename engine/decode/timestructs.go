@@ -9,6 +9,9 @@ func init() {
 	decoders[kindClockRemainOut] = decoder{exit: exitClockRemain}
 	decoders[kindItimerspecIn] = decoder{entry: decItimerspecIn}
 	decoders[kindItimerspecOut] = decoder{exit: exitItimerspecOut}
+	for _, k := range []kind{kindClockRemainOut, kindItimerspecIn, kindItimerspecOut} {
+		groupValueKinds[k] = ValueUint64 // pointers
+	}
 }
 
 // isRestart is strace's is_erestart: the errors a signal leaves on an
