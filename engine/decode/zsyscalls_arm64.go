@@ -323,6 +323,12 @@ var setSigprocmaskHow = &set{name: "sigprocmask_how", enum: true, entries: []set
 	{u64(int64(unix.SIG_SETMASK)), "SIG_SETMASK"},
 }}
 
+var setSigaltstackFlags = &set{name: "sigaltstack_flags", enum: false, entries: []setEntry{
+	{u64(int64(1)), "SS_ONSTACK"},
+	{u64(int64(2)), "SS_DISABLE"},
+	{u64(int64(0x80000000)), "SS_AUTODISARM"},
+}}
+
 var setSaFlags = &set{name: "sa_flags", enum: false, entries: []setEntry{
 	{u64(int64(0x04000000)), "SA_RESTORER"},
 	{u64(int64(0x08000000)), "SA_ONSTACK"},
@@ -1312,8 +1318,8 @@ var syscallTable = []signature{
 	{nr: 119, name: "sched_setscheduler", params: []param{{"pid", kindPid, nil, -1}, {"policy", kindEnum, setSchedPolicies, -1}, {"param", kindPtr, nil, -1}}, ret: kindInt},
 	{nr: 120, name: "sched_getscheduler", params: []param{{"pid", kindPid, nil, -1}}, ret: kindInt},
 	{nr: 121, name: "sched_getparam", params: []param{{"pid", kindPid, nil, -1}, {"param", kindPtr, nil, -1}}, ret: kindInt},
-	{nr: 122, name: "sched_setaffinity", params: []param{{"pid", kindPid, nil, -1}, {"cpusetsize", kindSize, nil, -1}, {"mask", kindPtr, nil, -1}}, ret: kindInt},
-	{nr: 123, name: "sched_getaffinity", params: []param{{"pid", kindPid, nil, -1}, {"cpusetsize", kindSize, nil, -1}, {"mask", kindPtr, nil, -1}}, ret: kindInt},
+	{nr: 122, name: "sched_setaffinity", params: []param{{"pid", kindPid, nil, -1}, {"cpusetsize", kindUint, nil, -1}, {"mask", kindCpusetIn, nil, 1}}, ret: kindInt},
+	{nr: 123, name: "sched_getaffinity", params: []param{{"pid", kindPid, nil, -1}, {"cpusetsize", kindUint, nil, -1}, {"mask", kindCpusetOut, nil, -1}}, ret: kindInt},
 	{nr: 124, name: "sched_yield", ret: kindInt},
 	{nr: 125, name: "sched_get_priority_max", params: []param{{"policy", kindEnum, setSchedPolicies, -1}}, ret: kindInt},
 	{nr: 126, name: "sched_get_priority_min", params: []param{{"policy", kindEnum, setSchedPolicies, -1}}, ret: kindInt},
@@ -1322,11 +1328,11 @@ var syscallTable = []signature{
 	{nr: 129, name: "kill", params: []param{{"pid", kindPid, nil, -1}, {"sig", kindSignal, nil, -1}}, ret: kindInt, classes: classSignal | classProcess},
 	{nr: 130, name: "tkill", params: []param{{"tid", kindPid, nil, -1}, {"sig", kindSignal, nil, -1}}, ret: kindInt, classes: classSignal | classProcess},
 	{nr: 131, name: "tgkill", params: []param{{"tgid", kindPid, nil, -1}, {"tid", kindPid, nil, -1}, {"sig", kindSignal, nil, -1}}, ret: kindInt, classes: classSignal | classProcess},
-	{nr: 132, name: "sigaltstack", params: []param{{"ss", kindPtr, nil, -1}, {"old_ss", kindPtr, nil, -1}}, ret: kindInt, classes: classSignal},
+	{nr: 132, name: "sigaltstack", params: []param{{"ss", kindStackIn, nil, -1}, {"old_ss", kindStackOut, nil, -1}}, ret: kindInt, classes: classSignal},
 	{nr: 133, name: "rt_sigsuspend", params: []param{{"mask", kindSigsetIn, nil, 1}, {"sigsetsize", kindSize, nil, -1}}, ret: kindInt, classes: classSignal},
 	{nr: 134, name: "rt_sigaction", params: []param{{"signum", kindSignal, nil, -1}, {"act", kindSigactionIn, nil, -1}, {"oldact", kindSigactionOut, nil, -1}, {"sigsetsize", kindSize, nil, -1}}, ret: kindInt, classes: classSignal},
 	{nr: 135, name: "rt_sigprocmask", params: []param{{"how", kindEnum, setSigprocmaskHow, -1}, {"set", kindSigsetIn, nil, 3}, {"oldset", kindSigsetOut, nil, 3}, {"sigsetsize", kindSize, nil, -1}}, ret: kindInt, classes: classSignal},
-	{nr: 136, name: "rt_sigpending", params: []param{{"set", kindSigsetOut, nil, 1}, {"sigsetsize", kindSize, nil, -1}}, ret: kindInt, classes: classSignal},
+	{nr: 136, name: "rt_sigpending", params: []param{{"set", kindPendingSigsetOut, nil, 1}, {"sigsetsize", kindSize, nil, -1}}, ret: kindInt, classes: classSignal},
 	{nr: 137, name: "rt_sigtimedwait", params: []param{{"set", kindSigsetIn, nil, 3}, {"info", kindPtr, nil, -1}, {"timeout", kindTimespecIn, nil, -1}, {"sigsetsize", kindSize, nil, -1}}, ret: kindInt, classes: classSignal},
 	{nr: 138, name: "rt_sigqueueinfo", params: []param{{"tgid", kindPid, nil, -1}, {"sig", kindSignal, nil, -1}, {"info", kindPtr, nil, -1}}, ret: kindInt, classes: classSignal | classProcess},
 	{nr: 139, name: "rt_sigreturn", ret: kindLong, classes: classSignal},
@@ -1338,12 +1344,12 @@ var syscallTable = []signature{
 	{nr: 145, name: "setreuid", params: []param{{"ruid", kindUid, nil, -1}, {"euid", kindUid, nil, -1}}, ret: kindInt, classes: classCreds},
 	{nr: 146, name: "setuid", params: []param{{"uid", kindUid, nil, -1}}, ret: kindInt, classes: classCreds},
 	{nr: 147, name: "setresuid", params: []param{{"ruid", kindUid, nil, -1}, {"euid", kindUid, nil, -1}, {"suid", kindUid, nil, -1}}, ret: kindInt, classes: classCreds},
-	{nr: 148, name: "getresuid", params: []param{{"ruid", kindPtr, nil, -1}, {"euid", kindPtr, nil, -1}, {"suid", kindPtr, nil, -1}}, ret: kindInt, classes: classCreds},
+	{nr: 148, name: "getresuid", params: []param{{"ruid", kindUidOut, nil, -1}, {"euid", kindUidOut, nil, -1}, {"suid", kindUidOut, nil, -1}}, ret: kindInt, classes: classCreds},
 	{nr: 149, name: "setresgid", params: []param{{"rgid", kindUid, nil, -1}, {"egid", kindUid, nil, -1}, {"sgid", kindUid, nil, -1}}, ret: kindInt, classes: classCreds},
-	{nr: 150, name: "getresgid", params: []param{{"rgid", kindPtr, nil, -1}, {"egid", kindPtr, nil, -1}, {"sgid", kindPtr, nil, -1}}, ret: kindInt, classes: classCreds},
+	{nr: 150, name: "getresgid", params: []param{{"rgid", kindUidOut, nil, -1}, {"egid", kindUidOut, nil, -1}, {"sgid", kindUidOut, nil, -1}}, ret: kindInt, classes: classCreds},
 	{nr: 151, name: "setfsuid", params: []param{{"fsuid", kindUid, nil, -1}}, ret: kindInt, classes: classCreds},
 	{nr: 152, name: "setfsgid", params: []param{{"fsgid", kindUid, nil, -1}}, ret: kindInt, classes: classCreds},
-	{nr: 153, name: "times", params: []param{{"buf", kindPtr, nil, -1}}, ret: kindLong},
+	{nr: 153, name: "times", params: []param{{"buf", kindTmsOut, nil, -1}}, ret: kindLong},
 	{nr: 154, name: "setpgid", params: []param{{"pid", kindPid, nil, -1}, {"pgid", kindPid, nil, -1}}, ret: kindInt},
 	{nr: 155, name: "getpgid", params: []param{{"pid", kindPid, nil, -1}}, ret: kindPid},
 	{nr: 156, name: "getsid", params: []param{{"pid", kindPid, nil, -1}}, ret: kindPid},

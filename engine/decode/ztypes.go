@@ -78,6 +78,13 @@ const (
 	kindClockRemainOut
 	kindItimerspecIn
 	kindItimerspecOut
+	kindUidOut
+	kindTmsOut
+	kindCpusetIn
+	kindCpusetOut
+	kindStackIn
+	kindStackOut
+	kindPendingSigsetOut
 	kindFlags
 	kindEnum
 )
@@ -157,8 +164,15 @@ var kindNames = [...]string{
 	71: "clock_remain_out",
 	72: "itimerspec_in",
 	73: "itimerspec_out",
-	74: "flags",
-	75: "enum",
+	74: "uid_out",
+	75: "tms_out",
+	76: "cpuset_in",
+	77: "cpuset_out",
+	78: "stack_in",
+	79: "stack_out",
+	80: "pending_sigset_out",
+	81: "flags",
+	82: "enum",
 }
 
 // strace's syscall classes.
