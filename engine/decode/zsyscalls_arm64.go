@@ -1101,6 +1101,151 @@ var setPrctlOptions = &set{name: "prctl_options", enum: true, entries: []setEntr
 	{u64(int64(unix.PR_SET_MDWE)), "PR_SET_MDWE"},
 	{u64(int64(unix.PR_GET_MDWE)), "PR_GET_MDWE"},
 	{u64(int64(unix.PR_SET_VMA)), "PR_SET_VMA"},
+	{u64(int64(unix.PR_SET_PTRACER)), "PR_SET_PTRACER"},
+}}
+
+var setPrDumpable = &set{name: "pr_dumpable", enum: true, entries: []setEntry{
+	{u64(int64(0)), "SUID_DUMP_DISABLE"},
+	{u64(int64(1)), "SUID_DUMP_USER"},
+	{u64(int64(2)), "SUID_DUMP_ROOT"},
+}}
+
+var setPrTsc = &set{name: "pr_tsc", enum: true, entries: []setEntry{
+	{u64(int64(unix.PR_TSC_ENABLE)), "PR_TSC_ENABLE"},
+	{u64(int64(unix.PR_TSC_SIGSEGV)), "PR_TSC_SIGSEGV"},
+}}
+
+var setPrUnalignFlags = &set{name: "pr_unalign_flags", enum: false, entries: []setEntry{
+	{u64(int64(unix.PR_UNALIGN_NOPRINT)), "PR_UNALIGN_NOPRINT"},
+	{u64(int64(unix.PR_UNALIGN_SIGBUS)), "PR_UNALIGN_SIGBUS"},
+}}
+
+var setPrFpMode = &set{name: "pr_fp_mode", enum: false, entries: []setEntry{
+	{u64(int64(unix.PR_FP_MODE_FR)), "PR_FP_MODE_FR"},
+	{u64(int64(unix.PR_FP_MODE_FRE)), "PR_FP_MODE_FRE"},
+}}
+
+var setSecbits = &set{name: "secbits", enum: false, entries: []setEntry{
+	{u64(int64(0x1)), "SECBIT_NOROOT"},
+	{u64(int64(0x2)), "SECBIT_NOROOT_LOCKED"},
+	{u64(int64(0x4)), "SECBIT_NO_SETUID_FIXUP"},
+	{u64(int64(0x8)), "SECBIT_NO_SETUID_FIXUP_LOCKED"},
+	{u64(int64(0x10)), "SECBIT_KEEP_CAPS"},
+	{u64(int64(0x20)), "SECBIT_KEEP_CAPS_LOCKED"},
+	{u64(int64(0x40)), "SECBIT_NO_CAP_AMBIENT_RAISE"},
+	{u64(int64(0x80)), "SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED"},
+}}
+
+var setPrSetVma = &set{name: "pr_set_vma", enum: true, entries: []setEntry{
+	{u64(int64(unix.PR_SET_VMA_ANON_NAME)), "PR_SET_VMA_ANON_NAME"},
+}}
+
+var setPrSetMm = &set{name: "pr_set_mm", enum: true, entries: []setEntry{
+	{u64(int64(unix.PR_SET_MM_START_CODE)), "PR_SET_MM_START_CODE"},
+	{u64(int64(unix.PR_SET_MM_END_CODE)), "PR_SET_MM_END_CODE"},
+	{u64(int64(unix.PR_SET_MM_START_DATA)), "PR_SET_MM_START_DATA"},
+	{u64(int64(unix.PR_SET_MM_END_DATA)), "PR_SET_MM_END_DATA"},
+	{u64(int64(unix.PR_SET_MM_START_STACK)), "PR_SET_MM_START_STACK"},
+	{u64(int64(unix.PR_SET_MM_START_BRK)), "PR_SET_MM_START_BRK"},
+	{u64(int64(unix.PR_SET_MM_BRK)), "PR_SET_MM_BRK"},
+	{u64(int64(unix.PR_SET_MM_ARG_START)), "PR_SET_MM_ARG_START"},
+	{u64(int64(unix.PR_SET_MM_ARG_END)), "PR_SET_MM_ARG_END"},
+	{u64(int64(unix.PR_SET_MM_ENV_START)), "PR_SET_MM_ENV_START"},
+	{u64(int64(unix.PR_SET_MM_ENV_END)), "PR_SET_MM_ENV_END"},
+	{u64(int64(unix.PR_SET_MM_AUXV)), "PR_SET_MM_AUXV"},
+	{u64(int64(unix.PR_SET_MM_EXE_FILE)), "PR_SET_MM_EXE_FILE"},
+	{u64(int64(unix.PR_SET_MM_MAP)), "PR_SET_MM_MAP"},
+	{u64(int64(unix.PR_SET_MM_MAP_SIZE)), "PR_SET_MM_MAP_SIZE"},
+}}
+
+var setPrMceKill = &set{name: "pr_mce_kill", enum: true, entries: []setEntry{
+	{u64(int64(unix.PR_MCE_KILL_CLEAR)), "PR_MCE_KILL_CLEAR"},
+	{u64(int64(unix.PR_MCE_KILL_SET)), "PR_MCE_KILL_SET"},
+}}
+
+var setPrMceKillPolicy = &set{name: "pr_mce_kill_policy", enum: true, entries: []setEntry{
+	{u64(int64(unix.PR_MCE_KILL_LATE)), "PR_MCE_KILL_LATE"},
+	{u64(int64(unix.PR_MCE_KILL_EARLY)), "PR_MCE_KILL_EARLY"},
+	{u64(int64(unix.PR_MCE_KILL_DEFAULT)), "PR_MCE_KILL_DEFAULT"},
+}}
+
+var setPrCapAmbient = &set{name: "pr_cap_ambient", enum: true, entries: []setEntry{
+	{u64(int64(unix.PR_CAP_AMBIENT_IS_SET)), "PR_CAP_AMBIENT_IS_SET"},
+	{u64(int64(unix.PR_CAP_AMBIENT_RAISE)), "PR_CAP_AMBIENT_RAISE"},
+	{u64(int64(unix.PR_CAP_AMBIENT_LOWER)), "PR_CAP_AMBIENT_LOWER"},
+	{u64(int64(unix.PR_CAP_AMBIENT_CLEAR_ALL)), "PR_CAP_AMBIENT_CLEAR_ALL"},
+}}
+
+var setSeccompMode = &set{name: "seccomp_mode", enum: true, entries: []setEntry{
+	{u64(int64(unix.SECCOMP_MODE_DISABLED)), "SECCOMP_MODE_DISABLED"},
+	{u64(int64(unix.SECCOMP_MODE_STRICT)), "SECCOMP_MODE_STRICT"},
+	{u64(int64(unix.SECCOMP_MODE_FILTER)), "SECCOMP_MODE_FILTER"},
+}}
+
+var setPrSpecCmds = &set{name: "pr_spec_cmds", enum: true, entries: []setEntry{
+	{u64(int64(unix.PR_SPEC_STORE_BYPASS)), "PR_SPEC_STORE_BYPASS"},
+	{u64(int64(unix.PR_SPEC_INDIRECT_BRANCH)), "PR_SPEC_INDIRECT_BRANCH"},
+	{u64(int64(unix.PR_SPEC_L1D_FLUSH)), "PR_SPEC_L1D_FLUSH"},
+}}
+
+var setPrSpecGetFlags = &set{name: "pr_spec_get_flags", enum: false, entries: []setEntry{
+	{u64(int64(unix.PR_SPEC_NOT_AFFECTED)), "PR_SPEC_NOT_AFFECTED"},
+	{u64(int64(unix.PR_SPEC_PRCTL)), "PR_SPEC_PRCTL"},
+	{u64(int64(unix.PR_SPEC_ENABLE)), "PR_SPEC_ENABLE"},
+	{u64(int64(unix.PR_SPEC_DISABLE)), "PR_SPEC_DISABLE"},
+	{u64(int64(unix.PR_SPEC_FORCE_DISABLE)), "PR_SPEC_FORCE_DISABLE"},
+	{u64(int64(unix.PR_SPEC_DISABLE_NOEXEC)), "PR_SPEC_DISABLE_NOEXEC"},
+}}
+
+var setPrSpecSetFlags = &set{name: "pr_spec_set_flags", enum: true, entries: []setEntry{
+	{u64(int64(unix.PR_SPEC_ENABLE)), "PR_SPEC_ENABLE"},
+	{u64(int64(unix.PR_SPEC_DISABLE)), "PR_SPEC_DISABLE"},
+	{u64(int64(unix.PR_SPEC_FORCE_DISABLE)), "PR_SPEC_FORCE_DISABLE"},
+	{u64(int64(unix.PR_SPEC_DISABLE_NOEXEC)), "PR_SPEC_DISABLE_NOEXEC"},
+}}
+
+var setCaps = &set{name: "caps", enum: true, entries: []setEntry{
+	{u64(int64(unix.CAP_CHOWN)), "CAP_CHOWN"},
+	{u64(int64(unix.CAP_DAC_OVERRIDE)), "CAP_DAC_OVERRIDE"},
+	{u64(int64(unix.CAP_DAC_READ_SEARCH)), "CAP_DAC_READ_SEARCH"},
+	{u64(int64(unix.CAP_FOWNER)), "CAP_FOWNER"},
+	{u64(int64(unix.CAP_FSETID)), "CAP_FSETID"},
+	{u64(int64(unix.CAP_KILL)), "CAP_KILL"},
+	{u64(int64(unix.CAP_SETGID)), "CAP_SETGID"},
+	{u64(int64(unix.CAP_SETUID)), "CAP_SETUID"},
+	{u64(int64(unix.CAP_SETPCAP)), "CAP_SETPCAP"},
+	{u64(int64(unix.CAP_LINUX_IMMUTABLE)), "CAP_LINUX_IMMUTABLE"},
+	{u64(int64(unix.CAP_NET_BIND_SERVICE)), "CAP_NET_BIND_SERVICE"},
+	{u64(int64(unix.CAP_NET_BROADCAST)), "CAP_NET_BROADCAST"},
+	{u64(int64(unix.CAP_NET_ADMIN)), "CAP_NET_ADMIN"},
+	{u64(int64(unix.CAP_NET_RAW)), "CAP_NET_RAW"},
+	{u64(int64(unix.CAP_IPC_LOCK)), "CAP_IPC_LOCK"},
+	{u64(int64(unix.CAP_IPC_OWNER)), "CAP_IPC_OWNER"},
+	{u64(int64(unix.CAP_SYS_MODULE)), "CAP_SYS_MODULE"},
+	{u64(int64(unix.CAP_SYS_RAWIO)), "CAP_SYS_RAWIO"},
+	{u64(int64(unix.CAP_SYS_CHROOT)), "CAP_SYS_CHROOT"},
+	{u64(int64(unix.CAP_SYS_PTRACE)), "CAP_SYS_PTRACE"},
+	{u64(int64(unix.CAP_SYS_PACCT)), "CAP_SYS_PACCT"},
+	{u64(int64(unix.CAP_SYS_ADMIN)), "CAP_SYS_ADMIN"},
+	{u64(int64(unix.CAP_SYS_BOOT)), "CAP_SYS_BOOT"},
+	{u64(int64(unix.CAP_SYS_NICE)), "CAP_SYS_NICE"},
+	{u64(int64(unix.CAP_SYS_RESOURCE)), "CAP_SYS_RESOURCE"},
+	{u64(int64(unix.CAP_SYS_TIME)), "CAP_SYS_TIME"},
+	{u64(int64(unix.CAP_SYS_TTY_CONFIG)), "CAP_SYS_TTY_CONFIG"},
+	{u64(int64(unix.CAP_MKNOD)), "CAP_MKNOD"},
+	{u64(int64(unix.CAP_LEASE)), "CAP_LEASE"},
+	{u64(int64(unix.CAP_AUDIT_WRITE)), "CAP_AUDIT_WRITE"},
+	{u64(int64(unix.CAP_AUDIT_CONTROL)), "CAP_AUDIT_CONTROL"},
+	{u64(int64(unix.CAP_SETFCAP)), "CAP_SETFCAP"},
+	{u64(int64(unix.CAP_MAC_OVERRIDE)), "CAP_MAC_OVERRIDE"},
+	{u64(int64(unix.CAP_MAC_ADMIN)), "CAP_MAC_ADMIN"},
+	{u64(int64(unix.CAP_SYSLOG)), "CAP_SYSLOG"},
+	{u64(int64(unix.CAP_WAKE_ALARM)), "CAP_WAKE_ALARM"},
+	{u64(int64(unix.CAP_BLOCK_SUSPEND)), "CAP_BLOCK_SUSPEND"},
+	{u64(int64(unix.CAP_AUDIT_READ)), "CAP_AUDIT_READ"},
+	{u64(int64(unix.CAP_PERFMON)), "CAP_PERFMON"},
+	{u64(int64(unix.CAP_BPF)), "CAP_BPF"},
+	{u64(int64(unix.CAP_CHECKPOINT_RESTORE)), "CAP_CHECKPOINT_RESTORE"},
 }}
 
 var setPtraceRequests = &set{name: "ptrace_requests", enum: true, entries: []setEntry{
