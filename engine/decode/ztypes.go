@@ -85,6 +85,8 @@ const (
 	kindStackIn
 	kindStackOut
 	kindPendingSigsetOut
+	kindFdset
+	kindTimevalIn
 	kindFlags
 	kindEnum
 )
@@ -171,8 +173,10 @@ var kindNames = [...]string{
 	78: "stack_in",
 	79: "stack_out",
 	80: "pending_sigset_out",
-	81: "flags",
-	82: "enum",
+	81: "fdset",
+	82: "timeval_in",
+	83: "flags",
+	84: "enum",
 }
 
 // strace's syscall classes.
