@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -234,38 +235,173 @@ func decSockoptName(s *state, i int, p param) {
 	a.Text = t.enumText(v)
 }
 
-// optvalText shows an int option as [N] and anything else as bytes.
-func optvalText(s *state, addr uint64, n int64) (string, any) {
+// sockoptIntLike are the SOL_SOCKET options strace 6.1 prints as an int.
+var sockoptIntLike = map[string]bool{
+	"SO_DEBUG": true, "SO_REUSEADDR": true, "SO_DONTROUTE": true, "SO_BROADCAST": true,
+	"SO_SNDBUF": true, "SO_RCVBUF": true, "SO_KEEPALIVE": true, "SO_OOBINLINE": true,
+	"SO_NO_CHECK": true, "SO_PRIORITY": true, "SO_BSDCOMPAT": true, "SO_REUSEPORT": true,
+	"SO_PASSCRED": true, "SO_RCVLOWAT": true, "SO_SNDLOWAT": true, "SO_DETACH_FILTER": true,
+	"SO_TIMESTAMP_OLD": true, "SO_ACCEPTCONN": true, "SO_SNDBUFFORCE": true, "SO_RCVBUFFORCE": true,
+	"SO_PASSSEC": true, "SO_TIMESTAMPNS_OLD": true, "SO_MARK": true, "SO_TIMESTAMPING_OLD": true,
+	"SO_RXQ_OVFL": true, "SO_WIFI_STATUS": true, "SO_PEEK_OFF": true, "SO_NOFCS": true,
+	"SO_LOCK_FILTER": true, "SO_SELECT_ERR_QUEUE": true, "SO_BUSY_POLL": true, "SO_INCOMING_CPU": true,
+	"SO_CNX_ADVICE": true, "SO_INCOMING_NAPI_ID": true, "SO_ZEROCOPY": true, "SO_TIMESTAMP_NEW": true,
+	"SO_TIMESTAMPNS_NEW": true, "SO_TIMESTAMPING_NEW": true, "SO_DETACH_REUSEPORT_BPF": true,
+	"SO_PREFER_BUSY_POLL": true, "SO_BUSY_POLL_BUDGET": true, "SO_RESERVE_MEM": true, "SO_RCVMARK": true,
+}
+
+// sockoptKind names how strace prints an option's value: "linger",
+// "ucred", "error", "int" (SOL_SOCKET's int-like ones), "netlink" (an int
+// whatever the length), or "" for the default.
+func sockoptKind(level, name uint32) string {
+	switch level {
+	case unix.SOL_SOCKET:
+		switch name {
+		case unix.SO_LINGER:
+			return "linger"
+		case unix.SO_PEERCRED:
+			return "ucred"
+		case unix.SO_ERROR:
+			return "error"
+		}
+		if n, ok := setSockoptsSocket.lookup(uint64(name)); ok && sockoptIntLike[n] {
+			return "int"
+		}
+	case unix.SOL_NETLINK:
+		return "netlink"
+	}
+	return ""
+}
+
+// intptrText is printnum_int: [N], or the address when unreadable.
+func intptrText(s *state, addr uint64) (string, any) {
 	if addr == 0 {
 		return "NULL", nil
 	}
-	if n == 4 {
-		if v, ok := readInt32(s, addr); ok {
-			return "[" + strconv.Itoa(int(v)) + "]", int64(v)
+	if v, ok := readInt32(s, addr); ok {
+		return "[" + strconv.Itoa(int(v)) + "]", int64(v)
+	}
+	return ptrText(addr), nil
+}
+
+// int32Fields prints a struct of ints the kernel filled up to n bytes
+// (strace's MAYBE_PRINT_FIELD_LEN): whole fields as numbers, a cut one as
+// hex bytes, missing ones not at all.
+func int32Fields(b []byte, names []string, text func(j int, v uint32) string) string {
+	var parts []string
+	for j, name := range names {
+		start := 4 * j
+		if len(b) <= start {
+			break
 		}
+		if len(b) >= start+4 {
+			parts = append(parts, name+"="+text(j, binary.NativeEndian.Uint32(b[start:])))
+		} else {
+			parts = append(parts, name+"="+quote(b[start:], quoteStyle{hex: true}))
+		}
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+func signedField(_ int, v uint32) string { return strconv.Itoa(int(int32(v))) }
+
+// structFieldsAt reads the first min(n, 4*len(names)) bytes of a struct of
+// ints that getsockopt filled, for int32Fields.
+func structFieldsAt(s *state, addr uint64, n int32, names []string, text func(int, uint32) string) (string, any) {
+	b := make([]byte, min(int(n), 4*len(names)))
+	if !readFull(s.mem, addr, b) {
 		return ptrText(addr), nil
 	}
-	if n < 0 {
+	return int32Fields(b, names, text), nil
+}
+
+// getsockoptText is strace's print_getsockopt: ulen is what the caller
+// offered, rlen what the kernel stored.
+func getsockoptText(s *state, level, name uint32, addr uint64, ulen, rlen int32) (string, any) {
+	if ulen <= 0 || rlen <= 0 {
 		return ptrText(addr), nil
 	}
-	return bufText(s, addr, uint64(n), quoteStyle{})
+	if addr != 0 {
+		switch sockoptKind(level, name) {
+		case "linger":
+			return structFieldsAt(s, addr, rlen, []string{"l_onoff", "l_linger"}, signedField)
+		case "ucred":
+			return structFieldsAt(s, addr, rlen, []string{"pid", "uid", "gid"}, func(j int, v uint32) string {
+				if j == 0 {
+					return signedField(j, v)
+				}
+				return uidText(v)
+			})
+		case "error":
+			if rlen < 4 {
+				return bufText(s, addr, uint64(rlen), quoteStyle{hex: true})
+			}
+			v, ok := readInt32(s, addr)
+			if !ok {
+				return ptrText(addr), nil
+			}
+			text := strconv.FormatUint(uint64(uint32(v)), 10)
+			if n := ErrnoName(int(v)); n != "" && v > 0 {
+				text = n
+			}
+			return "[" + text + "]", int64(v)
+		case "int":
+			if rlen >= 4 {
+				return intptrText(s, addr)
+			}
+			return bufText(s, addr, uint64(rlen), quoteStyle{hex: true})
+		case "netlink":
+			return intptrText(s, addr)
+		}
+	}
+	if rlen == 4 {
+		return intptrText(s, addr)
+	}
+	return bufText(s, addr, uint64(rlen), quoteStyle{})
+}
+
+// setsockoptText is strace's print_setsockopt.
+func setsockoptText(s *state, level, name uint32, addr uint64, n int32) (string, any) {
+	if addr != 0 {
+		switch sockoptKind(level, name) {
+		case "linger":
+			if n < 8 {
+				return ptrText(addr), nil
+			}
+			return structFieldsAt(s, addr, 8, []string{"l_onoff", "l_linger"}, signedField)
+		case "int", "netlink":
+			if n < 4 {
+				return ptrText(addr), nil
+			}
+			return intptrText(s, addr)
+		}
+	}
+	if n == 4 {
+		return intptrText(s, addr)
+	}
+	// printstrn takes the length as an unsigned long: a negative int is huge.
+	return bufText(s, addr, uint64(int64(n)), quoteStyle{})
 }
 
 func decSockoptVal(s *state, i int, p param) {
 	a := s.arg(i)
-	a.Text, a.Value = optvalText(s, a.Raw, int64(int32(s.c.Raw[p.ref])))
+	level, name := uint32(s.c.Raw[1]), uint32(s.c.Raw[2])
+	a.Text, a.Value = setsockoptText(s, level, name, a.Raw, int32(s.c.Raw[p.ref]))
 }
 
+// exitSockoptOut: getsockopt's value once it succeeded and the length it
+// stored can be read; the address otherwise.
 func exitSockoptOut(s *state, i int, p param) {
-	if s.failed() {
+	if s.failed() || !s.c.inOK[p.ref] {
 		return
 	}
-	n, ok := readInt32(s, s.c.Raw[p.ref])
+	rlen, ok := readInt32(s, s.c.Raw[p.ref])
 	if !ok {
 		return
 	}
 	a := s.arg(i)
-	a.Text, a.Value = optvalText(s, a.Raw, int64(n))
+	level, name := uint32(s.c.Raw[1]), uint32(s.c.Raw[2])
+	a.Text, a.Value = getsockoptText(s, level, name, a.Raw, int32(s.c.in[p.ref]), rlen)
 }
 
 // struct msghdr on 64-bit Linux.

@@ -575,6 +575,11 @@ var setSockoptsSocket = &set{name: "sockopts_socket", enum: true, entries: []set
 	{u64(int64(unix.SO_RESERVE_MEM)), "SO_RESERVE_MEM"},
 	{u64(int64(unix.SO_TXREHASH)), "SO_TXREHASH"},
 	{u64(int64(unix.SO_RCVMARK)), "SO_RCVMARK"},
+	{u64(int64(unix.SO_TIMESTAMP_NEW)), "SO_TIMESTAMP_NEW"},
+	{u64(int64(unix.SO_TIMESTAMPNS_NEW)), "SO_TIMESTAMPNS_NEW"},
+	{u64(int64(unix.SO_TIMESTAMPING_NEW)), "SO_TIMESTAMPING_NEW"},
+	{u64(int64(unix.SO_RCVTIMEO_NEW)), "SO_RCVTIMEO_NEW"},
+	{u64(int64(unix.SO_SNDTIMEO_NEW)), "SO_SNDTIMEO_NEW"},
 }}
 
 var setSockoptsTcp = &set{name: "sockopts_tcp", enum: true, entries: []setEntry{
