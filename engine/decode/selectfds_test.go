@@ -22,7 +22,7 @@ func TestSelect(t *testing.T) {
 			mem: func(m *fakeMem) { m.words(bufA, 1<<3|1<<4) }, ret: r(1),
 			want: `select(5, [3 4], [3 4], [3 4], NULL) = 1 (in [3])`},
 		{name: "bits at and above nfds are not shown", sys: "select", args: sel(4, bufA, 0, 0, 0),
-			mem: func(m *fakeMem) { m.words(bufA, 1<<3|1<<4) },
+			mem:  func(m *fakeMem) { m.words(bufA, 1<<3|1<<4) },
 			want: `select(4, [3], NULL, NULL, NULL)`},
 		{name: "ready sets and time left", sys: "select", args: sel(5, bufA, bufB, bufC, bufD),
 			mem: func(m *fakeMem) {

@@ -3,6 +3,7 @@ package decode
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"strconv"
@@ -30,18 +31,34 @@ func SockaddrText(b []byte) (string, *Sockaddr) {
 	if len(b) < 2 {
 		return "{}", nil
 	}
+	b = b[:min(len(b), sockaddrStorage)]
 	fam := uint64(binary.NativeEndian.Uint16(b))
 	sa := &Sockaddr{Family: setAddressFamilies.enumText(fam)}
 	head := "{sa_family=" + sa.Family
+	if len(b) == 2 {
+		return head + "}", sa
+	}
+	// strace reads the address into a zeroed sockaddr_storage (and one
+	// byte more): fields past the length read as zeros.
+	buf := make([]byte, sockaddrStorage+1)
+	copy(buf, b)
+	if body, ok := familyText(fam, buf, len(b), sa); ok {
+		return head + ", " + body + "}", sa
+	}
+	return head + ", sa_data=" + quote(b[2:], quoteStyle{}) + "}", sa
+}
+
+// familyText is the family's part of strace's print_sockaddr; ok is false
+// when the family has no printer or n is below its minimum length (then
+// the bytes print as sa_data).
+func familyText(fam uint64, b []byte, n int, sa *Sockaddr) (string, bool) {
 	switch fam {
 	case unix.AF_UNIX:
-		p := b[2:]
-		if len(p) == 0 {
-			return head + "}", sa
-		}
-		if p[0] == 0 && len(p) > 1 {
+		pathLen := min(n, 110) - 2 // sizeof(struct sockaddr_un)
+		p := b[2 : 2+pathLen]
+		if p[0] == 0 {
 			sa.Path = "@" + string(p[1:])
-			return head + ", sun_path=@" + quote(p[1:], quoteStyle{}) + "}", sa
+			return "sun_path=@" + quote(p[1:], quoteStyle{}), true
 		}
 		for i, c := range p {
 			if c == 0 {
@@ -50,36 +67,238 @@ func SockaddrText(b []byte) (string, *Sockaddr) {
 			}
 		}
 		sa.Path = string(p)
-		return head + ", sun_path=" + quote(p, quoteStyle{}) + "}", sa
+		return "sun_path=" + quote(p, quoteStyle{}), true
 	case unix.AF_INET:
-		if len(b) < 8 {
-			break
+		if n < 16 {
+			return "", false
 		}
 		sa.Port = int(binary.BigEndian.Uint16(b[2:]))
 		sa.Addr = netip.AddrFrom4([4]byte(b[4:8])).String()
-		return fmt.Sprintf("%s, sin_port=htons(%d), sin_addr=inet_addr(%q)}", head, sa.Port, sa.Addr), sa
+		return fmt.Sprintf("sin_port=htons(%d), sin_addr=inet_addr(%q)", sa.Port, sa.Addr), true
 	case unix.AF_INET6:
-		if len(b) < 24 {
-			break
+		if n < 24 {
+			return "", false
 		}
 		sa.Port = int(binary.BigEndian.Uint16(b[2:]))
 		ip := netip.AddrFrom16([16]byte(b[8:24]))
 		sa.Addr = ip.String()
-		text := fmt.Sprintf("%s, sin6_port=htons(%d), sin6_flowinfo=htonl(%d), inet_pton(AF_INET6, %q, &sin6_addr)",
-			head, sa.Port, binary.BigEndian.Uint32(b[4:]), sa.Addr)
-		if len(b) >= 28 {
+		text := fmt.Sprintf("sin6_port=htons(%d), sin6_flowinfo=htonl(%d), inet_pton(AF_INET6, %q, &sin6_addr)",
+			sa.Port, binary.BigEndian.Uint32(b[4:]), sa.Addr)
+		if n > 24 {
 			text += ", sin6_scope_id=" + scopeText(ip, binary.NativeEndian.Uint32(b[24:]))
 		}
-		return text + "}", sa
+		return text, true
 	case unix.AF_NETLINK:
-		if len(b) < 12 {
-			break
+		if n < 12 {
+			return "", false
 		}
 		sa.Pid = binary.NativeEndian.Uint32(b[4:])
 		sa.Groups = binary.NativeEndian.Uint32(b[8:])
-		return fmt.Sprintf("%s, nl_pid=%d, nl_groups=%s}", head, sa.Pid, groupsText(sa.Groups)), sa
+		text := ""
+		if pad := binary.NativeEndian.Uint16(b[2:]); pad != 0 {
+			text = "nl_pad=" + hexText(uint64(pad)) + ", "
+		}
+		return text + fmt.Sprintf("nl_pid=%d, nl_groups=%s", sa.Pid, groupsText(sa.Groups)), true
+	case unix.AF_IPX:
+		if n < 16 {
+			return "", false
+		}
+		text := fmt.Sprintf("sipx_port=htons(%d), sipx_network=htonl(%s), sipx_node=%s, sipx_type=%s",
+			binary.BigEndian.Uint16(b[2:]), hexText(uint64(binary.BigEndian.Uint32(b[4:]))),
+			byteArrayText(b[8:14]), hex0x(uint64(b[14]), 2))
+		if b[15] != 0 {
+			text += ", sipx_zero=" + hexText(uint64(b[15]))
+		}
+		return text, true
+	case unix.AF_X25:
+		if n < 18 {
+			return "", false
+		}
+		return "sx25_addr={x25_addr=" + cstringField(b[2:18]) + "}", true
+	case unix.AF_PACKET:
+		if n < 20 {
+			return "", false
+		}
+		return sockaddrLLText(b, n), true
+	case unix.AF_AX25:
+		if n < 16 {
+			return "", false
+		}
+		return sockaddrAX25Text(b, n), true
 	}
-	return head + ", sa_data=" + quote(b[2:], quoteStyle{}) + "}", sa
+	return "", false
+}
+
+// hex0x is C's %#0*x: zero-padded to width characters, "0x" included,
+// and all zeros for 0.
+func hex0x(v uint64, width int) string {
+	if v == 0 {
+		return strings.Repeat("0", width)
+	}
+	h := strconv.FormatUint(v, 16)
+	if len(h) < width-2 {
+		h = strings.Repeat("0", width-2-len(h)) + h
+	}
+	return "0x" + h
+}
+
+// byteArrayText prints bytes as strace's PRINT_FIELD_VAL_ARRAY with
+// PRINT_VAL_0X: [0x41, 0x42, 00].
+func byteArrayText(b []byte) string {
+	parts := make([]string, len(b))
+	for i, c := range b {
+		parts[i] = hex0x(uint64(c), 2)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// cstringField is print_quoted_cstring of a char array: up to its size
+// less one, "..." when no NUL ends it there.
+func cstringField(b []byte) string {
+	show := b[:len(b)-1]
+	for i, c := range show {
+		if c == 0 {
+			return quote(show[:i], quoteStyle{})
+		}
+	}
+	if b[len(b)-1] == 0 {
+		return quote(show, quoteStyle{})
+	}
+	return quote(show, quoteStyle{}) + "..."
+}
+
+// ifindexText is strace's print_ifindex: the interface's name when this
+// host has one with that index.
+func ifindexText(id uint32) string {
+	if id != 0 && id <= math.MaxInt32 {
+		if ifi, err := net.InterfaceByIndex(int(id)); err == nil {
+			return "if_nametoindex(" + strconv.Quote(ifi.Name) + ")"
+		}
+	}
+	return strconv.FormatUint(uint64(id), 10)
+}
+
+// sockaddrLLText is struct sockaddr_ll (AF_PACKET).
+func sockaddrLLText(b []byte, n int) string {
+	proto := uint64(binary.BigEndian.Uint16(b[2:]))
+	protoText, ok := setEthernetProtocols.lookup(proto)
+	if !ok {
+		protoText = hexText(proto) + " /* ETH_P_??? */"
+	}
+	halen := int(b[11])
+	text := fmt.Sprintf("sll_protocol=htons(%s), sll_ifindex=%s, sll_hatype=%s, sll_pkttype=%s, sll_halen=%d",
+		protoText, ifindexText(binary.NativeEndian.Uint32(b[4:])),
+		setArpHardwareTypes.enumText(uint64(binary.NativeEndian.Uint16(b[8:]))),
+		setAfPacketTypes.enumText(uint64(b[10])), halen)
+	if halen == 0 {
+		return text
+	}
+	inLen := n - 12 // bytes of sll_addr the length covers
+	parts := []string{}
+	for i := 0; i < halen; i++ {
+		if i >= inLen {
+			parts = append(parts, "...")
+			break
+		}
+		parts = append(parts, hex0x(uint64(b[12+i]), 2))
+	}
+	return text + ", sll_addr=[" + strings.Join(parts, ", ") + "]"
+}
+
+const (
+	ax25CallLen   = 7  // sizeof(ax25_address)
+	ax25AddrSize  = 16 // sizeof(struct sockaddr_ax25)
+	ax25MaxDigis  = 8  // AX25_MAX_DIGIS
+	ax25NdigisOff = 12 // offsetof(struct sockaddr_ax25, sax25_ndigis)
+)
+
+// ax25Style is check_ax25_address: 0 a callsign to print as is, 1 one to
+// print raw with the callsign in a comment, 2 raw only.
+func ax25Style(call []byte) int {
+	style := 0
+	spaceSeen, charSeen := false, false
+	for _, c := range call[:ax25CallLen-1] {
+		if c&1 != 0 {
+			style = 1
+		}
+		c >>= 1
+		if c == ' ' {
+			spaceSeen = true
+		} else {
+			charSeen = true
+		}
+		if (c < '0' || c > '9') && (c < 'A' || c > 'Z') && c != ' ' {
+			style = 1
+		}
+		if c != ' ' && spaceSeen {
+			style = 1
+		}
+		if c < ' ' || c > 0x7e || c == '*' || c == '/' {
+			return 2
+		}
+	}
+	last := call[ax25CallLen-1]
+	if last&^0x1e != 0 || (!charSeen && last != 0) {
+		style = 1
+	}
+	return style
+}
+
+// ax25CallText is ax25_addr2str: CALL-SSID, "*" for an empty one.
+func ax25CallText(call []byte) string {
+	end := ax25CallLen - 1
+	for end > 0 && call[end-1]>>1 == ' ' {
+		end--
+	}
+	var b strings.Builder
+	for _, c := range call[:end] {
+		b.WriteByte(c >> 1)
+	}
+	b.WriteByte('-')
+	b.WriteString(strconv.Itoa(int((call[ax25CallLen-1] >> 1) & 0xf)))
+	if t := b.String(); t != "-0" {
+		return t
+	}
+	return "*"
+}
+
+// ax25AddrText is print_ax25_addr in strace's default (abbreviated) style.
+func ax25AddrText(call []byte) string {
+	raw := "{ax25_call=" + quote(call, quoteStyle{hex: true}) + "}"
+	switch ax25Style(call) {
+	case 0:
+		return ax25CallText(call)
+	case 1:
+		return raw + " /* " + ax25CallText(call) + " */"
+	}
+	return raw
+}
+
+// sockaddrAX25Text is struct full_sockaddr_ax25 as strace prints it.
+func sockaddrAX25Text(b []byte, n int) string {
+	ndigis := int32(binary.NativeEndian.Uint32(b[ax25NdigisOff:]))
+	base := "sax25_call=" + ax25AddrText(b[2:2+ax25CallLen]) + ", sax25_ndigis=" + strconv.Itoa(int(ndigis))
+	if ndigis == 0 && n <= ax25AddrSize {
+		return base
+	}
+	text := "fsa_ax25={" + base + "}"
+	has := min((n-ax25AddrSize)/ax25CallLen, ax25MaxDigis)
+	want := min(max(int(ndigis), 0), ax25MaxDigis)
+	if want > 0 {
+		var parts []string
+		for i := 0; i < min(has, want); i++ {
+			off := ax25AddrSize + i*ax25CallLen
+			parts = append(parts, ax25AddrText(b[off:off+ax25CallLen]))
+		}
+		if want > has {
+			parts = append(parts, "...")
+		}
+		text += ", fsa_digipeater=[" + strings.Join(parts, ", ") + "]"
+	}
+	if n > has*ax25CallLen+ax25AddrSize {
+		text += ", ..."
+	}
+	return text
 }
 
 // scopeText names a link-local scope by its interface, as strace does.
