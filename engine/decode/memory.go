@@ -20,6 +20,12 @@ type cwdReader interface {
 	Cwd() (string, error)
 }
 
+// sockDetailer is a Memory that can describe a socket descriptor as
+// strace -yy does ("TCP:[127.0.0.1:80]"). *engine.Stop is one.
+type sockDetailer interface {
+	SocketDetails(fd int) (string, error)
+}
+
 // Options are strace's output options.
 type Options struct {
 	// StrSize is -s: how many bytes of a string or buffer to show; 0 means
@@ -28,6 +34,9 @@ type Options struct {
 	StrSize int
 	// FdPaths is -y: show the path behind every file descriptor.
 	FdPaths bool
+	// SockDetails is -yy: with FdPaths, a socket shows its protocol and
+	// addresses (TCP:[127.0.0.1:80]) when the Memory can tell them.
+	SockDetails bool
 }
 
 const (

@@ -108,6 +108,11 @@ func fdText(s *state, fd int64) (text, path string) {
 	if err != nil || p == "" {
 		return text, ""
 	}
+	if sd, ok := s.mem.(sockDetailer); ok && s.o.SockDetails && strings.HasPrefix(p, "socket:[") {
+		if d, err := sd.SocketDetails(int(fd)); err == nil && d != "" {
+			return text + "<" + d + ">", p
+		}
+	}
 	return text + fdPathSuffix(p), p
 }
 

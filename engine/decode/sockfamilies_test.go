@@ -66,3 +66,33 @@ func TestSockaddrFamilies(t *testing.T) {
 		}
 	}
 }
+
+// sockMem is a Memory that describes sockets, as *engine.Stop does.
+type sockMem struct{ *fakeMem }
+
+func (sockMem) SocketDetails(fd int) (string, error) {
+	return "TCP:[127.0.0.1:37029->127.0.0.1:33834]", nil
+}
+
+func TestSockDetails(t *testing.T) {
+	nr, _ := Number("close")
+	m := newMem()
+	m.fds[5] = "socket:[66191]"
+	m.fds[6] = "/dev/null"
+	for _, c := range []struct {
+		o    Options
+		fd   uint64
+		want string
+	}{
+		{Options{FdPaths: true}, 5, "close(5<socket:[66191]>) = 0"},
+		{Options{FdPaths: true, SockDetails: true}, 5, "close(5<TCP:[127.0.0.1:37029->127.0.0.1:33834]>) = 0"},
+		{Options{FdPaths: true, SockDetails: true}, 6, "close(6</dev/null>) = 0"},
+		{Options{SockDetails: true}, 5, "close(5) = 0"},
+	} {
+		call := Decode(nr, [6]uint64{c.fd}, sockMem{m}, c.o)
+		call.Exit(0, sockMem{m}, c.o)
+		if got := call.Format(); got != c.want {
+			t.Errorf("%+v: got %s, want %s", c.o, got, c.want)
+		}
+	}
+}

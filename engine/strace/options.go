@@ -35,6 +35,10 @@ type Options struct {
 	Help      bool
 	Cmd       []string
 
+	// SockDetails is -yy: sockets also show their protocol and
+	// addresses (TCP:[127.0.0.1:80]).
+	SockDetails bool
+
 	// Signals are the signals whose delivery is shown (-e signal=);
 	// nil: all.
 	Signals map[int]bool
@@ -73,7 +77,8 @@ options:
                   %creds %clock, all, none; !SET negates); may be repeated
   -o FILE         write the trace to FILE instead of stderr
   -s N            show at most N bytes of strings and buffers (default 32)
-  -y              show the path behind file descriptors
+  -y              show the path behind file descriptors (-yy: sockets show
+                  their protocol and addresses)
   -t, -tt, -ttt   prefix the time of day, with microseconds, as epoch
   -T              append the time spent in each call
   -a N            align the return values at column N (default 40)
@@ -489,6 +494,7 @@ loop:
 				case 'f':
 					follow++
 				case 'y':
+					o.SockDetails = o.FdPaths // -yy
 					o.FdPaths = true
 				case 't':
 					o.Time++

@@ -61,7 +61,7 @@ func newTracer(o *Options, w *bufio.Writer, toFile bool) *tracer {
 	}
 	t := &tracer{o: o, w: w, toFile: toFile, live: map[int]bool{}, stats: map[int]*stat{},
 		pending: map[int]*pendingCall{}, files: map[int]*os.File{}, outs: map[int]*bufio.Writer{},
-		dopts: decode.Options{StrSize: strsize, FdPaths: o.FdPaths}}
+		dopts: decode.Options{StrSize: strsize, FdPaths: o.FdPaths, SockDetails: o.SockDetails}}
 	if len(o.Paths) > 0 {
 		t.paths = map[string]bool{}
 		for _, p := range o.Paths {
