@@ -51,3 +51,31 @@ func TestTimeStructs(t *testing.T) {
 			want: `timerfd_gettime(0, 0x3000) = 0`},
 	})
 }
+
+// Expected lines are strace 6.1's for the same calls (a C program under
+// /usr/bin/strace on x86_64).
+func TestTimevals(t *testing.T) {
+	runCases(t, []tcase{
+		{name: "setitimer", sys: "setitimer", args: map[string]uint64{"which": unix.ITIMER_REAL, "new_value": bufA, "old_value": bufB},
+			mem:  func(m *fakeMem) { m.words(bufA, 1, 2, 3, 4); m.words(bufB, 0, 0, 0, 0) },
+			ret:  r(0),
+			want: `setitimer(ITIMER_REAL, {it_interval={tv_sec=1, tv_usec=2}, it_value={tv_sec=3, tv_usec=4}}, {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=0, tv_usec=0}}) = 0`},
+		{name: "setitimer NULL", sys: "setitimer", args: map[string]uint64{"which": unix.ITIMER_REAL, "new_value": 0, "old_value": 0}, ret: r(0),
+			want: `setitimer(ITIMER_REAL, NULL, NULL) = 0`},
+		{name: "getitimer unknown which", sys: "getitimer", args: map[string]uint64{"which": 5, "curr_value": bufA}, ret: r(-int64(unix.EINVAL)),
+			want: `getitimer(0x5 /* ITIMER_??? */, 0x1000) = -1 EINVAL (Invalid argument)`},
+		{name: "gettimeofday", sys: "gettimeofday", args: map[string]uint64{"tv": bufA, "tz": bufB},
+			mem:  func(m *fakeMem) { m.words(bufA, 1796288187, 223600); m.int32s(bufB, -60, 0) },
+			ret:  r(0),
+			want: `gettimeofday({tv_sec=1796288187, tv_usec=223600}, {tz_minuteswest=-60, tz_dsttime=0}) = 0`},
+		{name: "gettimeofday no tz", sys: "gettimeofday", args: map[string]uint64{"tv": bufA, "tz": 0},
+			mem: func(m *fakeMem) { m.words(bufA, 5, 6) }, ret: r(0),
+			want: `gettimeofday({tv_sec=5, tv_usec=6}, NULL) = 0`},
+		{name: "sched_getparam", sys: "sched_getparam", args: map[string]uint64{"pid": 0, "param": bufA},
+			mem: func(m *fakeMem) { m.int32s(bufA, 0) }, ret: r(0),
+			want: `sched_getparam(0, [0]) = 0`},
+		{name: "sched_setscheduler", sys: "sched_setscheduler", args: map[string]uint64{"pid": 0, "policy": unix.SCHED_FIFO, "param": bufA},
+			mem: func(m *fakeMem) { m.int32s(bufA, 10) }, ret: r(0),
+			want: `sched_setscheduler(0, SCHED_FIFO, [10]) = 0`},
+	})
+}

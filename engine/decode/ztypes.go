@@ -87,6 +87,11 @@ const (
 	kindPendingSigsetOut
 	kindFdset
 	kindTimevalIn
+	kindTimevalOut
+	kindItimervalIn
+	kindItimervalOut
+	kindTimezoneIn
+	kindTimezoneOut
 	kindFlags
 	kindEnum
 )
@@ -175,8 +180,13 @@ var kindNames = [...]string{
 	80: "pending_sigset_out",
 	81: "fdset",
 	82: "timeval_in",
-	83: "flags",
-	84: "enum",
+	83: "timeval_out",
+	84: "itimerval_in",
+	85: "itimerval_out",
+	86: "timezone_in",
+	87: "timezone_out",
+	88: "flags",
+	89: "enum",
 }
 
 // strace's syscall classes.
