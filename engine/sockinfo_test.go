@@ -7,7 +7,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestProcNetAddr(t *testing.T) {
@@ -106,4 +109,66 @@ func TestSocketDetailsListener(t *testing.T) {
 func isSocketFd(fd int) bool {
 	l, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
 	return err == nil && len(l) > 7 && l[:7] == "socket:"
+}
+
+// Unix sockets of this process, as strace 6.1 -yy shows them.
+func TestSocketDetailsUnix(t *testing.T) {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(pair[0])
+	defer unix.Close(pair[1])
+	ino := func(fd int) string {
+		l, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")
+	}
+	got, err := socketDetails(os.Getpid(), pair[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^UNIX(-STREAM)?:\[` + ino(pair[0]) + `->` + ino(pair[1]) + `\]$`).MatchString(got) {
+		t.Errorf("socketpair end: %q", got)
+	}
+
+	path := filepath.Join(t.TempDir(), "s\nock")
+	l, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(l)
+	if err := unix.Bind(l, &unix.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Listen(l, 1); err != nil {
+		t.Fatal(err)
+	}
+	got, err = socketDetails(os.Getpid(), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ":[" + ino(l) + `,"` + strings.ReplaceAll(path, "\n", `\n`) + `"]`
+	if !strings.HasPrefix(got, "UNIX") || !strings.HasSuffix(got, want) {
+		t.Errorf("listening socket: %q, want UNIX…%s", got, want)
+	}
+
+	d, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(d)
+	if got, err = socketDetails(os.Getpid(), d); err != nil || got != "UNIX:["+ino(d)+"]" {
+		t.Errorf("unbound datagram socket: %q, %v", got, err)
+	}
+}
+
+func TestCQuote(t *testing.T) {
+	for in, want := range map[string]string{"/run/x": `"/run/x"`, "a\"b\\": `"a\"b\\"`, "\x01" + "7": `"\0017"`, "\x01x": `"\1x"`, "ab\x00cd": `"ab"`} {
+		if got := cQuote([]byte(in)); got != want {
+			t.Errorf("cQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
 }
