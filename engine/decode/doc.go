@@ -40,7 +40,7 @@
 //
 // Known differences from strace: structures strace expands but this package
 // prints as addresses (termios, flock, siginfo, open_how, clone3's args,
-// pselect6's sigmask, PR_SET_SECCOMP's filter, msghdr control data), the
+// PR_SET_SECCOMP's filter, msghdr control data), the
 // prctl options listed in prctl.go printed in hex, rt_sigreturn without
 // the mask (it would need the stack pointer), and ppoll without the time
 // left.

@@ -15,6 +15,8 @@ func init() {
 	decoders[kindTimevalIn] = decoder{entry: decTimevalIn}
 	groupValueKinds[kindFdset] = ValueUint64
 	groupValueKinds[kindTimevalIn] = ValueUint64
+	decoders[kindPselectSigmask] = decoder{entry: decPselectSigmask}
+	groupValueKinds[kindPselectSigmask] = ValueUint64
 	fixups["select"] = func(s *state) { fixSelect(s, timevalText) }
 	fixups["pselect6"] = func(s *state) { fixSelect(s, timespecRead) }
 }
@@ -148,5 +150,23 @@ func fixSelect(s *state, left func(*state, uint64) string) {
 			}
 		}
 		s.c.retNote = " (" + out.String() + ")"
+	})
+}
+
+// decPselectSigmask is pselect6's sixth argument, a pointer to the pair
+// {const sigset_t *ss; size_t ss_len}, as strace's print_kernel_sigset.
+func decPselectSigmask(s *state, i int, _ param) {
+	inStruct(s, i, func(s *state, addr uint64) (string, any, bool) {
+		w, ok := readWords(s, addr, 2)
+		if !ok {
+			return "", nil, false
+		}
+		mask := ptrText(w[0])
+		if w[0] != 0 {
+			if t, _, ok := sigsetAt(s, w[0], w[1]); ok {
+				mask = t
+			}
+		}
+		return "{sigmask=" + mask + ", sigsetsize=" + strconv.FormatUint(w[1], 10) + "}", nil, true
 	})
 }

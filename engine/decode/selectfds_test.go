@@ -45,5 +45,17 @@ func TestSelect(t *testing.T) {
 			args: map[string]uint64{"nfds": 2, "readfds": bufA, "writefds": 0, "exceptfds": 0, "timeout": bufD, "sigmask": 0},
 			mem:  func(m *fakeMem) { m.words(bufA, 1); m.words(bufD, 1, 5) }, ret: r(1),
 			want: `pselect6(2, [0], NULL, NULL, {tv_sec=1, tv_nsec=5}, NULL) = 1 (in [0], left {tv_sec=1, tv_nsec=5})`},
+		{name: "pselect6 sigmask", sys: "pselect6",
+			args: map[string]uint64{"nfds": 0, "readfds": 0, "writefds": 0, "exceptfds": 0, "timeout": 0, "sigmask": bufA},
+			mem:  func(m *fakeMem) { m.words(bufA, bufB, 8); m.words(bufB, 1<<(unix.SIGUSR1-1)) }, ret: r(0),
+			want: `pselect6(0, NULL, NULL, NULL, NULL, {sigmask=[USR1], sigsetsize=8}) = 0 (Timeout)`},
+		{name: "pselect6 sigmask of a wrong size", sys: "pselect6",
+			args: map[string]uint64{"nfds": 0, "readfds": 0, "writefds": 0, "exceptfds": 0, "timeout": 0, "sigmask": bufA},
+			mem:  func(m *fakeMem) { m.words(bufA, bufB, 4); m.words(bufB, 0) }, ret: r(-int64(unix.EINVAL)),
+			want: `pselect6(0, NULL, NULL, NULL, NULL, {sigmask=0x2000, sigsetsize=4}) = -1 EINVAL (Invalid argument)`},
+		{name: "pselect6 NULL sigset", sys: "pselect6",
+			args: map[string]uint64{"nfds": 0, "readfds": 0, "writefds": 0, "exceptfds": 0, "timeout": 0, "sigmask": bufA},
+			mem:  func(m *fakeMem) { m.words(bufA, 0, 8) }, ret: r(0),
+			want: `pselect6(0, NULL, NULL, NULL, NULL, {sigmask=NULL, sigsetsize=8}) = 0 (Timeout)`},
 	})
 }

@@ -1808,7 +1808,7 @@ var syscallTable = []signature{
 	{nr: 267, name: "readlinkat", params: []param{{"dirfd", kindDirfd, nil, -1}, {"pathname", kindPath, nil, -1}, {"buf", kindOutbuf, nil, -1}, {"bufsiz", kindSize, nil, -1}}, ret: kindInt, classes: classDesc | classFile},
 	{nr: 268, name: "fchmodat", params: []param{{"dirfd", kindDirfd, nil, -1}, {"pathname", kindPath, nil, -1}, {"mode", kindMode, nil, -1}}, ret: kindInt, classes: classDesc | classFile},
 	{nr: 269, name: "faccessat", params: []param{{"dirfd", kindDirfd, nil, -1}, {"pathname", kindPath, nil, -1}, {"mode", kindFlags, setAccessMode, -1}}, ret: kindInt, classes: classDesc | classFile},
-	{nr: 270, name: "pselect6", params: []param{{"nfds", kindInt, nil, -1}, {"readfds", kindFdset, nil, 0}, {"writefds", kindFdset, nil, 0}, {"exceptfds", kindFdset, nil, 0}, {"timeout", kindTimespecIn, nil, -1}, {"sigmask", kindPtr, nil, -1}}, ret: kindInt, classes: classDesc},
+	{nr: 270, name: "pselect6", params: []param{{"nfds", kindInt, nil, -1}, {"readfds", kindFdset, nil, 0}, {"writefds", kindFdset, nil, 0}, {"exceptfds", kindFdset, nil, 0}, {"timeout", kindTimespecIn, nil, -1}, {"sigmask", kindPselectSigmask, nil, -1}}, ret: kindInt, classes: classDesc},
 	{nr: 271, name: "ppoll", params: []param{{"fds", kindPollfds, nil, 1}, {"nfds", kindUint, nil, -1}, {"tmo_p", kindTimespecIn, nil, -1}, {"sigmask", kindSigsetIn, nil, 4}, {"sigsetsize", kindSize, nil, -1}}, ret: kindInt, classes: classDesc},
 	{nr: 272, name: "unshare", params: []param{{"flags", kindFlags, setUnshareFlags, -1}}, ret: kindInt},
 	{nr: 273, name: "set_robust_list", params: []param{{"head", kindPtr, nil, -1}, {"len", kindSize, nil, -1}}, ret: kindInt},

@@ -92,6 +92,7 @@ const (
 	kindItimervalOut
 	kindTimezoneIn
 	kindTimezoneOut
+	kindPselectSigmask
 	kindFlags
 	kindEnum
 )
@@ -185,8 +186,9 @@ var kindNames = [...]string{
 	85: "itimerval_out",
 	86: "timezone_in",
 	87: "timezone_out",
-	88: "flags",
-	89: "enum",
+	88: "pselect_sigmask",
+	89: "flags",
+	90: "enum",
 }
 
 // strace's syscall classes.
