@@ -17,7 +17,7 @@ var decoders = map[kind]decoder{
 	kindHex:            {entry: decHex},
 	kindPtr:            {entry: decPtr},
 	kindOctal:          {entry: decOctal},
-	kindMode:           {entry: decOctal},
+	kindMode:           {entry: decMode},
 	kindFilemode:       {entry: decFilemode},
 	kindFd:             {entry: decFd},
 	kindDirfd:          {entry: decDirfd},

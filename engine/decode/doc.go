@@ -44,12 +44,13 @@
 //     as AT_FDCWD</cwd> when the Memory can tell the working directory.
 //
 // Known differences from strace: structures strace expands but this package
-// prints as addresses (most ioctl structures but termios and winsize, sigaltstack,
-// siginfo, open_how, select's fd sets, msghdr control data),
-// ioctl requests outside ioctls' table printed as _IOC(…), and termios always
-// in its abbreviated form (strace -v adds c_line and c_cc). rt_sigreturn's
-// mask needs a Memory that tells the stack pointer (*engine.Stop does);
-// without one it prints rt_sigreturn().
+// prints as addresses (most ioctl structures but termios and winsize,
+// siginfo, open_how, PR_SET_SECCOMP's filter, msghdr control data),
+// ioctl requests outside ioctls' table printed as _IOC(…), the prctl
+// options listed in prctl.go printed in hex, and termios always in its
+// abbreviated form (strace -v adds c_line and c_cc). rt_sigreturn's mask
+// needs a Memory that tells the stack pointer (*engine.Stop does); without
+// one it prints rt_sigreturn().
 //
 // # Safety
 //

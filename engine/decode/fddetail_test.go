@@ -36,8 +36,8 @@ func TestFdDetails(t *testing.T) {
 		{6, Options{FdPaths: true, FdDetails: FdAll}, "close(6<pid:1234>)"},
 		{7, Options{FdPaths: true, FdDetails: FdAll}, "close(7</etc/passwd>)"},
 		{8, Options{FdPaths: true, FdDetails: FdAll}, `close(8</dev/\74odd\76<block 8:1>>)`},
-		{3, Options{FdPaths: true}, "close(3<socket:[13096]>)"},         // -y alone
-		{7, Options{FdDetails: FdSockets}, "close(7)"},                  // sockets only
+		{3, Options{FdPaths: true}, "close(3<socket:[13096]>)"}, // -y alone
+		{7, Options{FdDetails: FdSockets}, "close(7)"},          // sockets only
 		{3, Options{FdDetails: FdSockets}, "close(3<TCP:[127.0.0.1:55207]>)"},
 		{5, Options{FdPaths: true, FdDetails: FdSockets}, "close(5</dev/null>)"},
 	} {

@@ -46,6 +46,14 @@ func decOctal(s *state, i int, _ param) {
 	a.Text, a.Value = octalText(v), v
 }
 
+// decMode is a umode_t (mkdir's, chmod's, umask's, open's mode): an
+// unsigned short, so strace (and the kernel) drop every bit above 15.
+func decMode(s *state, i int, _ param) {
+	a := s.arg(i)
+	v := uint64(uint16(a.Raw))
+	a.Text, a.Value = octalText(v), v
+}
+
 // decFilemode is strace's print_symbolic_mode_t: S_IFREG|S_ISUID|0644.
 func decFilemode(s *state, i int, _ param) {
 	a := s.arg(i)
@@ -190,20 +198,30 @@ func decFlags(s *state, i int, p param) {
 	a := s.arg(i)
 	v := a.Raw
 	if p.set != setCloneFlagBits && p.set != setSaFlags {
-		v = uint64(uint32(v)) // int flags: the bits above 31 are not the caller's
+		// an int flag word (unless the set is a wide one): the bits above
+		// 31 are not the caller's, and the kernel never sees them.
+		v, _ = paramValueKind(p).Convert(v)
 	}
 	a.Text, a.Value = p.set.flagsText(v), v
 }
 
+// decEnum prints a value set by its C type: an int-sized one (clockid_t,
+// RLIMIT_*, whence) loses the junk above bit 31 as it does in the kernel.
 func decEnum(s *state, i int, p param) {
 	a := s.arg(i)
-	a.Text, a.Value = p.set.enumText(a.Raw), a.Raw
+	v, signed := paramValueKind(p).Convert(a.Raw)
+	a.Text = p.set.enumText(v)
+	if signed {
+		a.Value = int64(v)
+	} else {
+		a.Value = v
+	}
 }
 
 // decCreatemode is open's mode: strace prints it only when the flags make
 // the kernel use it.
 func decCreatemode(s *state, i int, p param) {
-	decOctal(s, i, p)
+	decMode(s, i, p)
 	flags := uint64(uint32(s.c.Raw[p.ref]))
 	tmpfile := uint64(unix.O_TMPFILE &^ unix.O_DIRECTORY)
 	s.arg(i).Hidden = flags&(unix.O_CREAT|tmpfile) == 0

@@ -7,8 +7,9 @@ import (
 	"strings"
 )
 
-// maxSigsetBytes is the most a sigset argument may claim; the kernel's is 8.
-const maxSigsetBytes = 128
+// sigsetBytes is the only sigset size strace reads on a 64-bit tracee: at
+// least a word and at most NSIG/8; any other size prints the address.
+const sigsetBytes = 8
 
 // sigsetText is strace's sprintsigmask: the names without SIG, or the
 // complement ~[…] when more than half are set.
@@ -34,7 +35,12 @@ func sigsetText(b []byte) string {
 }
 
 func sigsetAt(s *state, addr, size uint64) (string, any, bool) {
-	if size == 0 || size > maxSigsetBytes {
+	return sigsetMinAt(s, addr, size, sigsetBytes)
+}
+
+// sigsetMinAt reads a sigset of size bytes, from minSize up to 8.
+func sigsetMinAt(s *state, addr, size, minSize uint64) (string, any, bool) {
+	if size < minSize || size > sigsetBytes {
 		return "", nil, false
 	}
 	b := make([]byte, size)
@@ -135,4 +141,37 @@ func wstatusText(st uint32) string {
 		text += " | " + hexText(uint64(st))
 	}
 	return text + "]"
+}
+
+func init() {
+	decoders[kindStackIn] = decoder{entry: decStackIn}
+	decoders[kindStackOut] = decoder{exit: exitStackOut}
+	valueKindOf[kindStackIn] = ValueUint64
+	valueKindOf[kindStackOut] = ValueUint64
+	decoders[kindPendingSigsetOut] = decoder{exit: exitPendingSigset}
+	valueKindOf[kindPendingSigsetOut] = ValueUint64
+}
+
+// exitPendingSigset is rt_sigpending's set: the kernel takes any size up
+// to 8 (the old sigpending shares its code), and so does strace.
+func exitPendingSigset(s *state, i int, p param) {
+	outStruct(s, i, func(addr uint64) (string, any, bool) { return sigsetMinAt(s, addr, s.c.Raw[p.ref], 1) })
+}
+
+// stackAt is strace's print_stack_t for sigaltstack's stack_t: a pointer,
+// an int of SS_ flags (then padding), a size_t.
+func stackAt(s *state, addr uint64) (string, any, bool) {
+	w, ok := readWords(s, addr, 3)
+	if !ok {
+		return "", nil, false
+	}
+	flags := uint64(uint32(w[1]))
+	return "{ss_sp=" + ptrText(w[0]) + ", ss_flags=" + setSigaltstackFlags.flagsText(flags) + ", ss_size=" + strconv.FormatUint(w[2], 10) + "}",
+		map[string]any{"ss_sp": w[0], "ss_flags": flags, "ss_size": w[2]}, true
+}
+
+func decStackIn(s *state, i int, _ param) { inStruct(s, i, stackAt) }
+
+func exitStackOut(s *state, i int, _ param) {
+	outStruct(s, i, func(addr uint64) (string, any, bool) { return stackAt(s, addr) })
 }

@@ -41,7 +41,7 @@ func timespecAt(s *state, addr uint64) (string, any, bool) {
 	if !readStruct(s, addr, &ts) {
 		return "", nil, false
 	}
-	return "{tv_sec=" + strconv.FormatInt(ts.Sec, 10) + ", tv_nsec=" + strconv.FormatInt(ts.Nsec, 10) + "}",
+	return "{tv_sec=" + strconv.FormatInt(ts.Sec, 10) + ", tv_nsec=" + strconv.FormatUint(uint64(ts.Nsec), 10) + "}",
 		map[string]any{"tv_sec": ts.Sec, "tv_nsec": ts.Nsec}, true
 }
 
@@ -114,9 +114,10 @@ func exitFdpair(s *state, i int, _ param) {
 }
 
 // exitRemain is a sleep's remaining time: the kernel writes it only when a
-// signal cut the sleep short, so strace shows it only then.
+// signal cut the sleep short (an ERESTART* error), so strace shows it only
+// then; after any other error or success it stays an address.
 func exitRemain(s *state, i int, _ param) {
-	if !s.c.Done || s.c.Errno == 0 {
+	if !s.c.Done || !isRestart(s.c.Errno) {
 		return
 	}
 	a := s.arg(i)

@@ -80,6 +80,24 @@ const (
 	kindOffInout
 	kindUtimensIn
 	kindRusageOut
+	kindClockRemainOut
+	kindItimerspecIn
+	kindItimerspecOut
+	kindUidOut
+	kindTmsOut
+	kindCpusetIn
+	kindCpusetOut
+	kindStackIn
+	kindStackOut
+	kindPendingSigsetOut
+	kindFdset
+	kindTimevalIn
+	kindTimevalOut
+	kindItimervalIn
+	kindItimervalOut
+	kindTimezoneIn
+	kindTimezoneOut
+	kindPselectSigmask
 	kindFlags
 	kindEnum
 )
@@ -161,8 +179,26 @@ var kindNames = [...]string{
 	73: "off_inout",
 	74: "utimens_in",
 	75: "rusage_out",
-	76: "flags",
-	77: "enum",
+	76: "clock_remain_out",
+	77: "itimerspec_in",
+	78: "itimerspec_out",
+	79: "uid_out",
+	80: "tms_out",
+	81: "cpuset_in",
+	82: "cpuset_out",
+	83: "stack_in",
+	84: "stack_out",
+	85: "pending_sigset_out",
+	86: "fdset",
+	87: "timeval_in",
+	88: "timeval_out",
+	89: "itimerval_in",
+	90: "itimerval_out",
+	91: "timezone_in",
+	92: "timezone_out",
+	93: "pselect_sigmask",
+	94: "flags",
+	95: "enum",
 }
 
 // strace's syscall classes.

@@ -86,7 +86,8 @@ options:
                   %creds %clock, all, none; !SET negates); may be repeated
   -o FILE         write the trace to FILE instead of stderr
   -s N            show at most N bytes of strings and buffers (default 32)
-  -y              show the path behind file descriptors
+  -y              show the path behind file descriptors (-yy: sockets show
+                  their protocol and addresses, devices their numbers)
   -v              print structures in full (--no-abbrev, -e abbrev=none);
                   -e abbrev=SET abbreviates only SET
   -x, -xx         print a string with a non-ASCII byte all in hex; -xx every

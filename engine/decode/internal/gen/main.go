@@ -100,6 +100,7 @@ func camel(s string) string {
 
 func kindIdent(t string) string { return "kind" + camel(t) }
 func setIdent(s string) string  { return "set" + camel(s) }
+
 // classIdent: %file is classFile, strace's %%stat (every stat-like
 // call) classStatLike.
 func classIdent(c string) string {
