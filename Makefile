@@ -68,7 +68,7 @@ bench: build
 # `sctrace-lua trace`, no option dropped. Not part of check. Fails below
 # STRACE_SUITE_MIN passes; skips with a note when the suite is absent.
 STRACE_SUITE     ?= ../shared/strace-suite
-STRACE_SUITE_MIN ?= 52
+STRACE_SUITE_MIN ?= 97
 strace-suite: build
 	@if [ ! -x "$(STRACE_SUITE)/run.sh" ]; then \
 		echo "strace-suite: $(STRACE_SUITE) not found (set STRACE_SUITE=DIR); skipped"; exit 0; fi; \
