@@ -33,8 +33,10 @@ type workload struct {
 }
 
 // overallFloor is the share of all strace's lines trace must print alike.
-// Issue 11 asks for 0.995.
-const overallFloor = 0.99
+// Issue 11 asks for 0.995; what stays different is timing (futex
+// wake-ups, threads' start order, Go's sysmon) and data that changes
+// between runs (git objects, random bytes).
+const overallFloor = 0.995
 
 func workloads(t *testing.T) []workload {
 	return []workload{
@@ -217,7 +219,12 @@ var (
 		{regexp.MustCompile(`/tmp/cc\w{6}\.`), "/tmp/ccTEMP."},
 		{regexp.MustCompile(`^(sysinfo\(\{uptime=)[^}]*`), "${1}…"},
 		{regexp.MustCompile(`^((futex|clock_nanosleep)\(.*(FUTEX_\w+|TIMER_ABSTIME), \{tv_sec=)\d+, tv_nsec=\d+`), "${1}S, tv_nsec=NS"},
+		{regexp.MustCompile(`^(futex\([^,]+, FUTEX_WAIT_BITSET\w*, -?\d+, \{tv_sec=)\d+, tv_nsec=\d+`), "${1}S, tv_nsec=NS"},
 		{regexp.MustCompile(`data=\{u32=\d+, u64=\d+\}`), "data={u32=N, u64=N}"},
+		// the disk's free blocks and inodes, CPU times
+		{regexp.MustCompile(`f_bfree=\d+, f_bavail=\d+(.*)f_ffree=\d+`), "f_bfree=N, f_bavail=N${1}f_ffree=N"},
+		{regexp.MustCompile(`(ru_[us]time)=\{tv_sec=\d+, tv_usec=\d+\}`), "${1}={tv_sec=S, tv_usec=US}"},
+		{regexp.MustCompile(`(si_[us]time)=\d+( /\* [0-9.]+ s \*/)?`), "${1}=T"},
 		// git's index holds the files' ctimes, and ends in its checksum.
 		{regexp.MustCompile(`"DIRC[^"]*"`), `"DIRC…"`},
 		{regexp.MustCompile(`^(pread64\(\d+, )"[^"]*"(, 20, )`), `${1}"CHECKSUM"${2}`},
