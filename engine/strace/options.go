@@ -53,6 +53,7 @@ type Options struct {
 	Wall              bool     // -w: the summary counts wall time
 	SortBy            string   // -S
 	IP                bool     // -i
+	StackTraces       bool     // -k
 	Inject            []*injection
 	quietExit         bool // -e quiet=exit
 	countSeen         int
@@ -77,6 +78,8 @@ options:
   -t, -tt, -ttt   prefix the time of day, with microseconds, as epoch
   -T              append the time spent in each call
   -a N            align the return values at column N (default 40)
+  -k              after each call, the user stack of its thread (DWARF CFI
+                  of the mapped files, frame pointers where they have none)
   -c              count calls, errors and time per syscall; print a summary
   -q, -qq         suppress messages about attaching; with -qq also exits
   --json          one JSON object per call instead of strace lines
@@ -436,7 +439,7 @@ func Parse(args []string) (*Options, error) {
 		"--quiet":               func() { o.Quiet = 1 },
 		"--no-abbrev":           nil,
 		"--daemonize":           nil,
-		"--stack-traces":        nil,
+		"--stack-traces":        func() { o.StackTraces = true },
 	}
 	var err error
 loop:
@@ -517,7 +520,7 @@ loop:
 				case 'D':
 					return nil, usageErr("%s", flagWhy("-D"))
 				case 'k':
-					return nil, usageErr("%s", flagWhy("-k"))
+					o.StackTraces = true
 				case 'd', 'n', 'F', 'V':
 					return nil, usageErr("-%c is not supported", ch)
 				default:
@@ -539,6 +542,9 @@ loop:
 	}
 	if o.StrSize > 1048576 {
 		return nil, usageErr("-s %d is more than 1048576", o.StrSize)
+	}
+	if o.StackTraces && o.JSON {
+		return nil, usageErr("-k and --json cannot be combined")
 	}
 	if (o.Count || o.CountAndTrace) && o.JSON {
 		return nil, usageErr("-c and --json cannot be combined")
@@ -563,8 +569,6 @@ func flagWhy(f string) string {
 		return f + " is not supported yet (the decoder has no verbose mode)"
 	case "-D", "--daemonize":
 		return f + " is not supported: the traced command is started as trace's own child (the helper that loads its filter)"
-	case "-k", "--stack-traces":
-		return f + " is not supported: no unwinder"
 	}
 	return f + " is not supported"
 }

@@ -38,6 +38,7 @@ type tracer struct {
 	files   map[int]*os.File
 	outs    map[int]*bufio.Writer
 	fileErr error
+	stack   *stacks // -k
 }
 
 type pendingCall struct {
@@ -62,6 +63,9 @@ func newTracer(o *Options, w *bufio.Writer, toFile bool) *tracer {
 	t := &tracer{o: o, w: w, toFile: toFile, live: map[int]bool{}, stats: map[int]*stat{},
 		pending: map[int]*pendingCall{}, files: map[int]*os.File{}, outs: map[int]*bufio.Writer{},
 		dopts: decode.Options{StrSize: strsize, FdPaths: o.FdPaths}}
+	if o.StackTraces {
+		t.stack = newStacks(o)
+	}
 	if len(o.Paths) > 0 {
 		t.paths = map[string]bool{}
 		for _, p := range o.Paths {
@@ -157,10 +161,12 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 			ret = -d.Value
 		}
 		c.Exit(ret, st, t.dopts)
+		t.capture(st, c, false)
 		t.finish(st.Tid, st.Pid, t0, st.IP, c, 0, " (INJECTED)")
 		return d, nil
 	}
 	if c.NoReturn {
+		t.capture(st, c, true)
 		t.finish(st.Tid, st.Pid, t0, st.IP, c, -1, "")
 		return d, nil
 	}
@@ -174,6 +180,7 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		t.execed = true
 		dur := time.Since(t0)
 		c.Exit(ret, s, t.dopts)
+		t.capture(s, c, false)
 		t.finish(s.Tid, s.Pid, t0, ip, c, dur, "")
 		if t.o.AllRead || t.o.AllWrite || len(t.o.ReadFds) > 0 || len(t.o.WriteFds) > 0 {
 			t.dump(s, c, ret)
@@ -381,6 +388,7 @@ func (t *tracer) line(pid, tgid int, ts time.Time, ip uint64, c *decode.Call, d 
 	b = append(b, '\n')
 	t.out(pid).Write(b)
 	t.buf = b
+	t.writeStack(pid, c)
 }
 
 func appendSeconds(b []byte, d time.Duration) []byte {
@@ -425,6 +433,7 @@ func (t *tracer) threadExit(tid int, st engine.Status) {
 		t.out(tid).Write(b)
 		t.buf = b
 	}
+	t.forgetStack(tid)
 	delete(t.live, tid)
 }
 

@@ -1,0 +1,129 @@
+package strace
+
+import (
+	"strconv"
+
+	"github.com/sctrace-lua/sctrace-lua/engine"
+	"github.com/sctrace-lua/sctrace-lua/engine/decode"
+	"github.com/sctrace-lua/sctrace-lua/engine/unwind"
+	"golang.org/x/sys/unix"
+)
+
+// mapCalls change a process's mappings: after one, the unwinder's copy of
+// /proc/PID/maps is stale.
+var mapCalls = map[int]bool{
+	unix.SYS_MMAP: true, unix.SYS_MUNMAP: true, unix.SYS_MPROTECT: true,
+	unix.SYS_MREMAP: true, unix.SYS_EXECVE: true, unix.SYS_EXECVEAT: true,
+	unix.SYS_SHMAT: true, unix.SYS_SHMDT: true, unix.SYS_PKEY_MPROTECT: true,
+	unix.SYS_REMAP_FILE_PAGES: true,
+}
+
+// stacks is -k: each printed call is followed by its user stack, as
+// strace -k (libunwind) prints it.
+type stacks struct {
+	u *unwind.Unwinder
+	// seen: every mapping call is selected, so the cached maps are
+	// invalidated by them; otherwise they are read again for each call.
+	seen bool
+	// next: the frames of the call about to be printed (nextCall).
+	next     []byte
+	nextCall *decode.Call
+	// held: the frames of a call that does not return (exit_group),
+	// printed after the thread's "+++ exited" line, as strace does.
+	held map[int][]byte
+}
+
+func newStacks(o *Options) *stacks {
+	k := &stacks{u: unwind.New(), seen: true, held: map[int][]byte{}}
+	for nr := range mapCalls {
+		if o.Selected != nil && !o.Selected[nr] {
+			k.seen = false
+		}
+	}
+	return k
+}
+
+// capture walks the stack of st's thread for the call c about to be
+// printed; the frames are written after its line (writeStack).
+// Precondition: st is valid (the thread is stopped).
+func (t *tracer) capture(st *engine.Stop, c *decode.Call, noReturn bool) {
+	nr := c.Nr
+	k := t.stack
+	if k == nil {
+		return
+	}
+	if !k.seen || mapCalls[nr] {
+		k.u.Invalidate(st.Pid)
+	}
+	b := k.format(st)
+	if mapCalls[nr] {
+		k.u.Invalidate(st.Pid) // what the call maps comes next
+	}
+	if noReturn {
+		k.held[st.Tid] = b
+		return
+	}
+	k.next, k.nextCall = b, c
+}
+
+// forgetStack drops what is held for a thread that ended; the frames of
+// its last call, if it did not return, are written now.
+func (t *tracer) forgetStack(tid int) {
+	k := t.stack
+	if k == nil {
+		return
+	}
+	if b := k.held[tid]; b != nil {
+		delete(k.held, tid)
+		t.out(tid).Write(b)
+	}
+	k.u.Forget(tid)
+}
+
+// writeStack writes the frames captured for c, whose line was just
+// written.
+func (t *tracer) writeStack(tid int, c *decode.Call) {
+	if k := t.stack; k != nil && k.nextCall == c {
+		t.out(tid).Write(k.next)
+		k.next, k.nextCall = nil, nil
+	}
+}
+
+// format walks st's stack into strace's lines:
+//
+//	> FILE(SYMBOL+0xOFF) [0xFILEOFFSET]
+//	> FILE() [0xFILEOFFSET]                   (no symbol)
+//	> unexpected_backtracing_error [0xADDR]   (an address in no file mapping)
+//	> too many stack frames                   (more than unwind.MaxFrames)
+func (k *stacks) format(st *engine.Stop) []byte {
+	pr, err := st.Regs()
+	if err != nil {
+		return nil
+	}
+	frames, err := k.u.Unwind(st.Pid, unwind.FromPtrace(&pr), st)
+	b := make([]byte, 0, 64*len(frames)+64)
+	for _, f := range frames {
+		b = append(b, " > "...)
+		b = append(b, f.File...)
+		b = append(b, '(')
+		if f.Symbol != "" {
+			b = append(b, f.Symbol...)
+			b = append(b, "+0x"...)
+			b = strconv.AppendUint(b, f.SymOff, 16)
+		}
+		b = append(b, ") [0x"...)
+		b = strconv.AppendUint(b, f.Offset, 16)
+		b = append(b, "]\n"...)
+	}
+	switch e := err.(type) {
+	case *unwind.NotMappedError:
+		b = append(b, " > unexpected_backtracing_error [0x"...)
+		b = strconv.AppendUint(b, e.PC, 16)
+		b = append(b, "]\n"...)
+	default:
+		if err == unwind.ErrTooManyFrames {
+			b = append(b, " > too many stack frames\n"...)
+		}
+	}
+	return b
+}
