@@ -170,6 +170,7 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		t.finish(st.Tid, st.Pid, t0, st.IP, c, -1, "")
 		return d, nil
 	}
+	t.captureEntry(st, c)
 	ip := st.IP
 	t.pending[st.Tid] = &pendingCall{c: c, pid: st.Pid, ts: t0, ip: ip}
 	st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) {

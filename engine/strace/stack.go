@@ -18,6 +18,14 @@ var mapCalls = map[int]bool{
 	unix.SYS_REMAP_FILE_PAGES: true,
 }
 
+// onEntry are the calls whose stack is walked at their seccomp stop, as
+// strace does: the exec'ing image and the exiting thread are gone at the
+// exit. strace 6.1 prints such stacks from a queue, where a frame without
+// a symbol reads "FILE(+0x0)" rather than "FILE()".
+var onEntry = map[int]bool{
+	unix.SYS_EXECVE: true, unix.SYS_EXECVEAT: true, unix.SYS_EXIT: true, unix.SYS_EXIT_GROUP: true,
+}
+
 // stacks is -k: each printed call is followed by its user stack, as
 // strace -k (libunwind) prints it.
 type stacks struct {
@@ -31,10 +39,13 @@ type stacks struct {
 	// held: the frames of a call that does not return (exit_group),
 	// printed after the thread's "+++ exited" line, as strace does.
 	held map[int][]byte
+	// entry: the frames walked at the seccomp stop of a call in onEntry,
+	// by thread, for its exit.
+	entry map[int][]byte
 }
 
 func newStacks(o *Options) *stacks {
-	k := &stacks{u: unwind.New(), seen: true, held: map[int][]byte{}}
+	k := &stacks{u: unwind.New(), seen: true, held: map[int][]byte{}, entry: map[int][]byte{}}
 	for nr := range mapCalls {
 		if o.Selected != nil && !o.Selected[nr] {
 			k.seen = false
@@ -47,23 +58,42 @@ func newStacks(o *Options) *stacks {
 // printed; the frames are written after its line (writeStack).
 // Precondition: st is valid (the thread is stopped).
 func (t *tracer) capture(st *engine.Stop, c *decode.Call, noReturn bool) {
-	nr := c.Nr
 	k := t.stack
 	if k == nil {
 		return
 	}
-	if !k.seen || mapCalls[nr] {
-		k.u.Invalidate(st.Pid)
-	}
-	b := k.format(st)
-	if mapCalls[nr] {
-		k.u.Invalidate(st.Pid) // what the call maps comes next
+	b, ok := k.entry[st.Tid]
+	delete(k.entry, st.Tid)
+	if !ok || !st.AtExit() {
+		b = k.walk(st, c.Nr, onEntry[c.Nr] && !st.AtExit())
 	}
 	if noReturn {
 		k.held[st.Tid] = b
 		return
 	}
 	k.next, k.nextCall = b, c
+}
+
+// captureEntry walks the stack at the seccomp stop of a call in onEntry
+// (but not the first exec, whose old image is this program's helper: its
+// stack is the new image's, at the exit, as strace shows it).
+func (t *tracer) captureEntry(st *engine.Stop, c *decode.Call) {
+	if k := t.stack; k != nil && onEntry[c.Nr] && t.execed && !c.NoReturn {
+		k.entry[st.Tid] = k.walk(st, c.Nr, true)
+	}
+}
+
+// walk formats st's stack, keeping the cached maps in step with calls
+// that change them.
+func (k *stacks) walk(st *engine.Stop, nr int, queued bool) []byte {
+	if !k.seen || mapCalls[nr] {
+		k.u.Invalidate(st.Pid)
+	}
+	b := k.format(st, queued)
+	if mapCalls[nr] {
+		k.u.Invalidate(st.Pid) // what the call maps comes next
+	}
+	return b
 }
 
 // forgetStack drops what is held for a thread that ended; the frames of
@@ -77,6 +107,7 @@ func (t *tracer) forgetStack(tid int) {
 		delete(k.held, tid)
 		t.out(tid).Write(b)
 	}
+	delete(k.entry, tid)
 	k.u.Forget(tid)
 }
 
@@ -92,10 +123,10 @@ func (t *tracer) writeStack(tid int, c *decode.Call) {
 // format walks st's stack into strace's lines:
 //
 //	> FILE(SYMBOL+0xOFF) [0xFILEOFFSET]
-//	> FILE() [0xFILEOFFSET]                   (no symbol)
+//	> FILE() [0xFILEOFFSET]                   (no symbol; queued: FILE(+0x0))
 //	> unexpected_backtracing_error [0xADDR]   (an address in no file mapping)
 //	> too many stack frames                   (more than unwind.MaxFrames)
-func (k *stacks) format(st *engine.Stop) []byte {
+func (k *stacks) format(st *engine.Stop, queued bool) []byte {
 	pr, err := st.Regs()
 	if err != nil {
 		return nil
@@ -106,7 +137,7 @@ func (k *stacks) format(st *engine.Stop) []byte {
 		b = append(b, " > "...)
 		b = append(b, f.File...)
 		b = append(b, '(')
-		if f.Symbol != "" {
+		if f.Symbol != "" || queued {
 			b = append(b, f.Symbol...)
 			b = append(b, "+0x"...)
 			b = strconv.AppendUint(b, f.SymOff, 16)

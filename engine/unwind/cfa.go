@@ -140,13 +140,13 @@ func (m *machine) run(code []byte, loc, target uint64, initial bool) error {
 				return fmt.Errorf("DW_CFA_remember_state deeper than %d: %w", maxStateStack, ErrMalformed)
 			}
 			m.stack = append(m.stack, m.row)
-		case 0x0b: // DW_CFA_restore_state: the CFA rule stays
+		case 0x0b: // DW_CFA_restore_state: the CFA rule too, as GCC means it
 			if len(m.stack) == 0 {
 				return fmt.Errorf("DW_CFA_restore_state with nothing remembered: %w", ErrMalformed)
 			}
 			saved := m.stack[len(m.stack)-1]
 			m.stack = m.stack[:len(m.stack)-1]
-			m.row.regs = saved.regs
+			m.row = saved
 		case 0x0c: // DW_CFA_def_cfa
 			m.row.cfaReg = r.uleb()
 			m.row.cfaOff = int64(r.uleb())
