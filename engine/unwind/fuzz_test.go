@@ -2,9 +2,9 @@ package unwind
 
 import (
 	"bytes"
-	"time"
 	"os"
 	"testing"
+	"time"
 )
 
 // patternMem answers every read with bytes derived from the address.
