@@ -20,7 +20,7 @@ __attribute__((noinline)) int f(int n) { int r = g(n); __asm__ volatile(""); ret
 int main(void) { return f(3) == 8 ? 0 : 1; }
 `
 
-func buildC(t *testing.T, flags ...string) string {
+func buildC(t testing.TB, flags ...string) string {
 	t.Helper()
 	cc, err := exec.LookPath("gcc")
 	if err != nil {
@@ -49,7 +49,7 @@ func (p procMem) ReadMemory(addr uint64, b []byte) (int, error) {
 // stopAtWrite starts bin under ptrace and runs it to the entry of its
 // first write(2); it returns the pid and the registers there. The thread
 // stays locked: ptrace requests must come from it.
-func stopAtWrite(t *testing.T, bin string) (int, unix.PtraceRegs) {
+func stopAtWrite(t testing.TB, bin string) (int, unix.PtraceRegs) {
 	t.Helper()
 	runtime.LockOSThread()
 	cmd := exec.Command(bin)
@@ -224,4 +224,20 @@ func (m chainMem) ReadMemory(addr uint64, b []byte) (int, error) {
 		b[i] = byte(v >> (8 * (a & 7)))
 	}
 	return len(b), nil
+}
+
+// BenchmarkUnwind: one walk from write's entry to _start with warm caches
+// (files parsed, maps read), as trace -k does for each call.
+func BenchmarkUnwind(b *testing.B) {
+	bin := buildC(b, "-O2")
+	pid, r := stopAtWrite(b, bin)
+	u := New()
+	regs := FromPtrace(&r)
+	if _, err := u.Unwind(pid, regs, procMem(pid)); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		u.Unwind(pid, regs, procMem(pid))
+	}
 }
