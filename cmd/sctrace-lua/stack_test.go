@@ -144,3 +144,94 @@ func TestTraceStackTracesOptions(t *testing.T) {
 		t.Errorf("--stack-traces -c: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+// A hostile tracee controls its stack: it makes write calls with rsp and
+// rbp pointing at a cycle of frames, at unmapped memory, and at return
+// addresses into its data. trace -k must end every walk (at most 256
+// frames and one error line), print every call, and leave the program
+// unharmed.
+const hostileStackProg = `#include <stdio.h>
+const char hmsg[] = "hi\n";
+unsigned long buf[4096];
+__attribute__((noinline)) long hostile_write(unsigned long sp, unsigned long fp) {
+	long ret;
+	__asm__ volatile(
+		"mov %%rsp, %%r12\n\t"
+		"mov %%rbp, %%r13\n\t"
+		"mov %[sp], %%rsp\n\t"
+		"mov %[fp], %%rbp\n\t"
+		"mov $1, %%eax\n\t"
+		"mov $1, %%edi\n\t"
+		"lea hmsg(%%rip), %%rsi\n\t"
+		"mov $3, %%edx\n\t"
+		"syscall\n\t"
+		"mov %%r12, %%rsp\n\t"
+		"mov %%r13, %%rbp\n\t"
+		: "=&a"(ret) : [sp]"r"(sp), [fp]"r"(fp)
+		: "rdi", "rsi", "rdx", "rcx", "r11", "r12", "r13", "memory");
+	return ret;
+}
+int main(void) {
+	for (int i = 0; i < 4096; i += 2) {
+		buf[i] = (unsigned long)&buf[(i + 2) % 4096];
+		buf[i + 1] = (unsigned long)hostile_write + 60;
+	}
+	long a = hostile_write((unsigned long)&buf[0], (unsigned long)&buf[0]);
+	long b = hostile_write(0x1000, 0x2000);
+	buf[101] = (unsigned long)&buf[0];
+	long c = hostile_write((unsigned long)&buf[100], (unsigned long)&buf[100]);
+	return a == 3 && b == 3 && c == 3 ? 0 : 1;
+}
+`
+
+func TestTraceStackTracesHostile(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the hostile program is x86-64 assembly")
+	}
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not installed")
+	}
+	dir := t.TempDir()
+	src, bin := filepath.Join(dir, "hostile.c"), filepath.Join(dir, "hostile")
+	os.WriteFile(src, []byte(hostileStackProg), 0o644)
+	if b, err := exec.Command(cc, "-O0", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, b)
+	}
+	out, r := runTrace(t, "-k", "-e", "trace=write", bin)
+	if r.code != 0 || r.stdout != "hi\nhi\nhi\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	var calls int
+	var frames [][]string
+	for _, l := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(l, "write(1, \"hi\\n\", 3)"):
+			calls++
+			frames = append(frames, nil)
+		case strings.HasPrefix(l, " > ") && len(frames) > 0:
+			frames[len(frames)-1] = append(frames[len(frames)-1], l)
+		}
+	}
+	if calls != 3 {
+		t.Fatalf("%d write lines, want 3:\n%s", calls, out)
+	}
+	for i, fr := range frames {
+		if len(fr) == 0 || len(fr) > 257 || !strings.Contains(fr[0], "(hostile_write+") {
+			t.Errorf("call %d: %d frame lines, first %q", i, len(fr), fr)
+		}
+	}
+	last := frames[2][len(frames[2])-1]
+	if !strings.HasPrefix(last, " > unexpected_backtracing_error [0x") {
+		t.Errorf("return address into data: last frame line %q, want unexpected_backtracing_error", last)
+	}
+	// strace -k (libunwind) ends the same walks the same way; only the
+	// absolute address of the error line differs (ASLR).
+	if _, err := exec.LookPath("strace"); err != nil {
+		return
+	}
+	theirs, _ := runStrace(t, "-k", "-e", "trace=write", bin)
+	if a, b := addrRe.ReplaceAllString(theirs, "ADDR"), addrRe.ReplaceAllString(out, "ADDR"); a != b {
+		t.Errorf("differs from strace -k:\nstrace:\n%s\nsctrace-lua:\n%s", a, b)
+	}
+}
