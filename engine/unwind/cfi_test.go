@@ -16,6 +16,7 @@ var systemLibs = []string{
 	"/usr/lib/x86_64-linux-gnu/libc.so.6",
 	"/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
 	"/usr/lib/aarch64-linux-gnu/libc.so.6",
+	"/usr/aarch64-linux-gnu/lib/libc.so.6", // the cross toolchain's: arm64 CFI, read on any host
 }
 
 func openObject(t *testing.T, path string) *object {
@@ -148,13 +149,24 @@ func TestCFIAgainstReadelf(t *testing.T) {
 
 var (
 	fdeLineRe = regexp.MustCompile(`FDE cie=[0-9a-f]+ pc=([0-9a-f]+)\.\.([0-9a-f]+)`)
-	regNum    = map[string]uint64{"rax": 0, "rdx": 1, "rcx": 2, "rbx": 3, "rsi": 4, "rdi": 5, "rbp": 6, "rsp": 7,
+	x86Regs   = map[string]uint64{"rax": 0, "rdx": 1, "rcx": 2, "rbx": 3, "rsi": 4, "rdi": 5, "rbp": 6, "rsp": 7,
 		"r8": 8, "r9": 9, "r10": 10, "r11": 11, "r12": 12, "r13": 13, "r14": 14, "r15": 15, "ra": 16}
 )
 
+// arm64Regs: x0..x30 are DWARF 0..30, sp 31; readelf calls the return
+// address column (x30) "ra".
+func arm64Regs() map[string]uint64 {
+	m := map[string]uint64{"sp": 31, "ra": 30}
+	for i := 0; i <= 30; i++ {
+		m["x"+strconv.Itoa(i)] = uint64(i)
+	}
+	return m
+}
+
 func compareReadelf(t *testing.T, lib string, o *object, out []byte) (rows, fdes int) {
-	if !strings.Contains(lib, "x86_64") {
-		t.Skip("register names of readelf are compared for x86-64 only")
+	regNum := x86Regs
+	if strings.Contains(lib, "aarch64") {
+		regNum = arm64Regs()
 	}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	var cols []string
@@ -207,7 +219,7 @@ func compareReadelf(t *testing.T, lib string, o *object, out []byte) (rows, fdes
 			continue
 		}
 		rows++
-		if msg := cmpRow(rw, fields[1], cols, fields[2:]); msg != "" {
+		if msg := cmpRow(rw, regNum, fields[1], cols, fields[2:]); msg != "" {
 			if bad++; bad < 20 {
 				t.Errorf("%s at %#x: %s", lib, loc, msg)
 			}
@@ -216,7 +228,7 @@ func compareReadelf(t *testing.T, lib string, o *object, out []byte) (rows, fdes
 	return rows, fdes
 }
 
-func cmpRow(rw *row, cfa string, cols, rules []string) string {
+func cmpRow(rw *row, regNum map[string]uint64, cfa string, cols, rules []string) string {
 	if cfa == "exp" {
 		if rw.cfaExpr == nil {
 			return "CFA: readelf exp, ours reg " + strconv.Itoa(int(rw.cfaReg))
