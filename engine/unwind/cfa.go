@@ -33,6 +33,7 @@ type row struct {
 // machine runs CFI programs (the CIE's initial instructions, then the
 // FDE's) up to a target address.
 type machine struct {
+	ops   int // instructions run, across the CIE's and the FDE's
 	c     *cie
 	sec   *cfiSection
 	row   row
@@ -69,6 +70,9 @@ func (m *machine) run(code []byte, loc, target uint64, initial bool) error {
 		return loc > target
 	}
 	for r.left() > 0 {
+		if m.ops++; m.ops > maxCFIOps {
+			return fmt.Errorf("CFI program longer than %d instructions: %w", maxCFIOps, ErrMalformed)
+		}
 		op := r.u8()
 		switch op & 0xc0 {
 		case 0x40: // DW_CFA_advance_loc

@@ -10,6 +10,8 @@ const (
 	maxFDEs       = 1 << 20 // frame descriptions indexed per section
 	maxStateStack = 64      // DW_CFA_remember_state depth
 	maxCIEs       = 1 << 14 // distinct CIEs cached per section
+	maxAugString  = 32      // a CIE's augmentation string
+	maxCFIOps     = 1 << 16 // CFI instructions run to compute one row
 )
 
 // cie is a Common Information Entry: what its FDEs share.
@@ -39,6 +41,7 @@ type cfiSection struct {
 	addr uint64
 	eh   bool
 	cies map[int]*cie
+	bad  map[int]error // CIEs that did not parse, so each is tried once
 }
 
 type fdeRef struct {
@@ -95,6 +98,25 @@ func (s *cfiSection) cieAt(off int) (*cie, error) {
 	if c := s.cies[off]; c != nil {
 		return c, nil
 	}
+	if err := s.bad[off]; err != nil {
+		return nil, err
+	}
+	c, err := s.parseCIE(off)
+	if len(s.cies)+len(s.bad) >= maxCIEs {
+		s.cies, s.bad = map[int]*cie{}, nil
+	}
+	if err != nil {
+		if s.bad == nil {
+			s.bad = map[int]error{}
+		}
+		s.bad[off] = err
+		return nil, err
+	}
+	s.cies[off] = c
+	return c, nil
+}
+
+func (s *cfiSection) parseCIE(off int) (*cie, error) {
 	id, idPos, end, is64, err := s.entry(off)
 	if err != nil {
 		return nil, err
@@ -111,7 +133,7 @@ func (s *cfiSection) cieAt(off int) (*cie, error) {
 	if version != 1 && version != 3 && version != 4 {
 		return nil, fmt.Errorf("CIE version %d: %w", version, ErrUnsupported)
 	}
-	aug := r.cstring()
+	aug := r.cstring(maxAugString)
 	if version == 4 {
 		c.addrSize = int(r.u8())
 		if seg := r.u8(); seg != 0 || (c.addrSize != 4 && c.addrSize != 8) {
@@ -162,10 +184,6 @@ func (s *cfiSection) cieAt(off int) (*cie, error) {
 		return nil, fmt.Errorf("CIE code alignment 0: %w", ErrMalformed)
 	}
 	c.initial = s.data[r.off:end]
-	if len(s.cies) >= maxCIEs {
-		s.cies = map[int]*cie{}
-	}
-	s.cies[off] = c
 	return c, nil
 }
 

@@ -28,8 +28,8 @@ func ehFrameSeed(f *testing.F) {
 		return
 	}
 	d := o.cfi[0].data
-	if len(d) > 512 {
-		d = d[:512]
+	if len(d) > 2048 {
+		d = d[:2048]
 	}
 	f.Add(d, uint64(0x26010), true)
 	f.Add(d, uint64(0x27100), true)

@@ -122,8 +122,10 @@ func (r *reader) bytes(n uint64) []byte {
 	return v
 }
 
-func (r *reader) cstring() string {
-	for i := r.off; i < len(r.b); i++ {
+// cstring reads a NUL-terminated string of at most max bytes (a CIE's
+// augmentation): a hostile section must not make every parse scan it all.
+func (r *reader) cstring(max int) string {
+	for i := r.off; i < len(r.b) && i-r.off <= max; i++ {
 		if r.b[i] == 0 {
 			s := string(r.b[r.off:i])
 			r.off = i + 1
