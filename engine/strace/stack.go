@@ -138,7 +138,7 @@ func (k *stacks) format(st *engine.Stop, queued bool) []byte {
 		b = append(b, f.File...)
 		b = append(b, '(')
 		if f.Symbol != "" || queued {
-			b = append(b, f.Symbol...)
+			b = append(b, demangle(f.Symbol)...)
 			b = append(b, "+0x"...)
 			b = strconv.AppendUint(b, f.SymOff, 16)
 		}
