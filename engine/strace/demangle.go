@@ -108,7 +108,15 @@ func (d *demangler) guard() bool {
 	return true
 }
 
+// maxDemangled bounds every printed piece: substitutions can double a
+// name at each reference.
+const maxDemangled = 16 << 10
+
 func (d *demangler) addSub(s string) {
+	if len(s) > maxDemangled {
+		d.fail()
+		return
+	}
 	if len(d.subs) < 4096 {
 		d.subs = append(d.subs, s)
 	}
@@ -418,6 +426,9 @@ func (d *demangler) templateArgs(top bool) string {
 		d.tmpl = args
 	}
 	s := "<" + strings.Join(args, ", ")
+	if len(s) > maxDemangled {
+		return d.fail()
+	}
 	if strings.HasSuffix(s, ">") {
 		s += " "
 	}

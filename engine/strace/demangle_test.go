@@ -3,6 +3,7 @@ package strace
 import (
 	"bytes"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -89,5 +90,42 @@ func TestDemangleAgainstCxxfilt(t *testing.T) {
 	t.Logf("%d of %d names decoded, %d differ from c++filt", decoded, len(names), bad)
 	if decoded*10 < len(names)*6 {
 		t.Errorf("only %d of %d names decoded", decoded, len(names))
+	}
+}
+
+// FuzzDemangle: any symbol demangles or stays as it is, within bounds.
+func FuzzDemangle(f *testing.F) {
+	for _, s := range []string{"_ZN6toplev4mainEiPPc", "_ZNKSt6vectorIiSaIiEE4sizeEv", "_Z3fooIiEvT_",
+		"_Z1fPFviE", "_ZN1AplERKS_", "_Z1fIJiiEEvDpT_", "_Z1aIS_S_S_EvS0_S0_"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := demangle(s)
+		if len(out) > maxDemangled+len(s)+64 {
+			t.Fatalf("%d bytes out of %d", len(out), len(s))
+		}
+	})
+}
+
+// Substitutions that double a name at each level (B<prev, prev>): 5
+// levels decode, 30 would be gigabytes and stop at the bound.
+func TestDemangleBlowup(t *testing.T) {
+	build := func(levels int) string {
+		s, n := "_Z1f1A", 0
+		for i := 0; i < levels; i++ {
+			ref := "S_"
+			if n > 0 {
+				ref = "S" + strings.ToUpper(strconv.FormatInt(int64(n-1), 36)) + "_"
+			}
+			s += "1BI" + ref + ref + "E"
+			n += 2
+		}
+		return s
+	}
+	if out := demangle(build(2)); out != "f(A, B<A, A>, B<B<A, A>, B<A, A> >)" {
+		t.Errorf("2 levels: %q", out)
+	}
+	if s := build(30); demangle(s) != s {
+		t.Errorf("30 levels decoded")
 	}
 }
