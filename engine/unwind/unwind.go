@@ -172,6 +172,7 @@ func (u *Unwinder) Unwind(pid int, regs Regs, mem Memory) ([]Frame, error) {
 	var frames []Frame
 	activation := true // the first frame's pc is exact; callers' are return addresses
 	reloaded := false
+	guessed := false // regs came from the frame-pointer chain, not CFI
 	for {
 		pc := regs.PC()
 		if pc == 0 {
@@ -182,6 +183,11 @@ func (u *Unwinder) Unwind(pid int, regs Regs, mem Memory) ([]Frame, error) {
 		}
 		m := u.mappingFor(pid, pc, &reloaded)
 		if m == nil || !m.exec {
+			if guessed {
+				// A frame-pointer guess that leads nowhere ends
+				// the walk quietly, as libunwind's does.
+				return frames, nil
+			}
 			return frames, &NotMappedError{PC: pc}
 		}
 		look := pc
@@ -196,7 +202,7 @@ func (u *Unwinder) Unwind(pid int, regs Regs, mem Memory) ([]Frame, error) {
 			}
 		}
 		frames = append(frames, fr)
-		next, signal, err := step(obj, m.bias, look, &regs, mem)
+		next, signal, fp, err := step(obj, m.bias, look, &regs, mem)
 		if err != nil {
 			if errors.Is(err, errEnd) {
 				return frames, nil
@@ -206,7 +212,7 @@ func (u *Unwinder) Unwind(pid int, regs Regs, mem Memory) ([]Frame, error) {
 		if next.SP() == regs.SP() && next.PC() == regs.PC() {
 			return frames, fmt.Errorf("frame at %#x repeats itself: %w", pc, ErrMalformed)
 		}
-		regs, activation = next, signal
+		regs, activation, guessed = next, signal, fp
 	}
 }
 
@@ -216,18 +222,20 @@ var errEnd = errors.New("outermost frame")
 // step computes the caller's registers: from the CFI row at look (an ELF
 // address plus bias) when the file has one, else by the frame-pointer
 // chain. signal reports that the frame was a signal trampoline, so the
-// caller's pc is exact.
-func step(obj *object, bias, look uint64, regs *Regs, mem Memory) (next Regs, signal bool, err error) {
+// caller's pc is exact; fp, that the frame-pointer chain was used.
+func step(obj *object, bias, look uint64, regs *Regs, mem Memory) (next Regs, signal, fp bool, err error) {
 	if obj != nil {
 		sec, f, err := obj.fdeFor(look - bias)
 		if err == nil {
-			return cfiStep(sec, f, look-bias, regs, mem)
+			next, signal, err = cfiStep(sec, f, look-bias, regs, mem)
+			return next, signal, false, err
 		}
 		if !errors.Is(err, ErrNoFDE) {
-			return Regs{}, false, err
+			return Regs{}, false, false, err
 		}
 	}
-	return fpStep(regs, mem)
+	next, _, err = fpStep(regs, mem)
+	return next, false, true, err
 }
 
 func cfiStep(sec *cfiSection, f *fde, vaddr uint64, regs *Regs, mem Memory) (Regs, bool, error) {
