@@ -14,6 +14,7 @@ const MaxFrames = 256
 
 const (
 	maxObjects   = 512     // files cached; the cache restarts past it
+	maxProcs     = 4096    // processes whose maps are cached
 	maxFileBytes = 4 << 30 // larger files are not parsed
 )
 
@@ -78,6 +79,9 @@ func (u *Unwinder) maps(pid int, reload bool) []*mapping {
 	data, _ := io.ReadAll(io.LimitReader(f, maxMapsBytes))
 	f.Close()
 	m := parseMaps(data)
+	if len(u.procs) >= maxProcs {
+		u.procs = map[int][]*mapping{}
+	}
 	u.procs[pid] = m
 	return m
 }
