@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -233,5 +234,44 @@ func TestTraceStackTracesHostile(t *testing.T) {
 	theirs, _ := runStrace(t, "-k", "-e", "trace=write", bin)
 	if a, b := addrRe.ReplaceAllString(theirs, "ADDR"), addrRe.ReplaceAllString(out, "ADDR"); a != b {
 		t.Errorf("differs from strace -k:\nstrace:\n%s\nsctrace-lua:\n%s", a, b)
+	}
+}
+
+// -k as uid 65534: the unwinder reads /proc/PID/maps and the mapped files
+// with the tracer's own rights.
+func TestTraceStackTracesUnprivileged(t *testing.T) {
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not installed")
+	}
+	dir, err := os.MkdirTemp("", "sctrace-lua-stack-unpriv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	exe := os.Args[0]
+	var cred *syscall.Credential
+	if os.Getuid() == 0 {
+		exe = filepath.Join(dir, "sctrace-lua.test")
+		b, err := os.ReadFile(os.Args[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(exe, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cred = &syscall.Credential{Uid: 65534, Gid: 65534}
+	}
+	src, bin := filepath.Join(dir, "fg.c"), filepath.Join(dir, "fg")
+	os.WriteFile(src, []byte(stackProg), 0o644)
+	if b, err := exec.Command(cc, "-O0", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, b)
+	}
+	os.Chmod(bin, 0o755)
+	r := cli(t, "", cred, exe, "trace", "-k", "-e", "trace=write", bin)
+	frames := strings.Join(stackOf(r.stderr, "write("), "\n")
+	if r.code != 0 || !strings.Contains(frames, "/fg(g+") || !strings.Contains(frames, "/fg(f+") || !strings.Contains(frames, "/fg(main+") {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 }
