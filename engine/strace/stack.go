@@ -45,7 +45,9 @@ type stacks struct {
 }
 
 func newStacks(o *Options) *stacks {
-	k := &stacks{u: unwind.New(), seen: true, held: map[int][]byte{}, entry: map[int][]byte{}}
+	// -P drops lines (and so the walks that invalidate) of calls that
+	// name none of its paths, mmap's among them.
+	k := &stacks{u: unwind.New(), seen: len(o.Paths) == 0, held: map[int][]byte{}, entry: map[int][]byte{}}
 	for nr := range mapCalls {
 		if o.Selected != nil && !o.Selected[nr] {
 			k.seen = false

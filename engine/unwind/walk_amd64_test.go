@@ -254,3 +254,87 @@ func BenchmarkUnwind(b *testing.B) {
 		u.Unwind(pid, regs, procMem(pid))
 	}
 }
+
+// The maps cache follows the process: a library loaded after the first
+// walk is found (its address is outside the known mappings), and one
+// unmapped and replaced by another at the same address is not mistaken
+// for it once Invalidate is called, as trace -k does after munmap/mmap.
+func TestWalkMapsChange(t *testing.T) {
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not installed")
+	}
+	dir := t.TempDir()
+	for _, lib := range []string{"one", "two"} {
+		src := filepath.Join(dir, lib+".c")
+		code := "#include <unistd.h>\n__attribute__((noinline)) int in_" + lib + "(void) { int r = write(1, \"" + lib + "\\n\", 4); __asm__ volatile(\"\"); return r; }\n"
+		os.WriteFile(src, []byte(code), 0o644)
+		if out, err := exec.Command(cc, "-O1", "-shared", "-fPIC", "-o", filepath.Join(dir, "lib"+lib+".so"), src).CombinedOutput(); err != nil {
+			t.Fatalf("gcc: %v\n%s", err, out)
+		}
+	}
+	main := `#include <dlfcn.h>
+#include <unistd.h>
+static void call(const char *path, const char *fn) {
+	void *h = dlopen(path, RTLD_NOW);
+	if (!h) _exit(2);
+	int (*f)(void) = (int (*)(void))dlsym(h, fn);
+	f();
+	dlclose(h);
+}
+int main(int argc, char **argv) {
+	write(1, "start\n", 6);
+	call(argv[1], "in_one");
+	call(argv[2], "in_two");
+	return 0;
+}
+`
+	src, bin := filepath.Join(dir, "main.c"), filepath.Join(dir, "main")
+	os.WriteFile(src, []byte(main), 0o644)
+	if out, err := exec.Command(cc, "-O0", "-o", bin, src, "-ldl").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cmd := exec.Command(bin, filepath.Join(dir, "libone.so"), filepath.Join(dir, "libtwo.so"))
+	cmd.SysProcAttr = &unix.SysProcAttr{Ptrace: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	defer func() { unix.Kill(pid, unix.SIGKILL); cmd.Wait() }()
+	var ws unix.WaitStatus
+	unix.Wait4(pid, &ws, 0, nil)
+	u := New()
+	var got []string
+	entry := true
+	for len(got) < 3 {
+		if err := unix.PtraceSyscall(pid, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil || !ws.Stopped() {
+			t.Fatalf("waiting: %v %v (walks so far %q)", err, ws, got)
+		}
+		var r unix.PtraceRegs
+		if err := unix.PtraceGetRegs(pid, &r); err != nil {
+			t.Fatal(err)
+		}
+		if entry {
+			switch r.Orig_rax {
+			case unix.SYS_WRITE:
+				frames, _ := u.Unwind(pid, FromPtrace(&r), procMem(pid))
+				if len(frames) < 2 {
+					t.Fatalf("write: %d frames", len(frames))
+				}
+				got = append(got, frames[1].File+" "+frames[1].Symbol)
+			}
+		} else if r.Orig_rax == unix.SYS_MUNMAP || r.Orig_rax == unix.SYS_MMAP || r.Orig_rax == unix.SYS_MPROTECT {
+			u.Invalidate(pid)
+		}
+		entry = !entry
+	}
+	want := []string{bin + " main", filepath.Join(dir, "libone.so") + " in_one", filepath.Join(dir, "libtwo.so") + " in_two"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("callers of write:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
