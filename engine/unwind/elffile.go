@@ -22,6 +22,37 @@ type object struct {
 	idx   [][]fdeRef    // per cfi section, built on first use
 	built bool
 	syms  []symbol // FUNC symbols sorted by value, stable
+	// rows: the CFI row computed at an address, with its FDE; the same
+	// return addresses come back on every walk.
+	rows map[uint64]cachedRow
+}
+
+type cachedRow struct {
+	row *row
+	fde *fde
+}
+
+const maxCachedRows = 1 << 14
+
+// rowAt is the CFI row in effect at vaddr and its FDE (ErrNoFDE when no
+// FDE covers it).
+func (o *object) rowAt(vaddr uint64) (*row, *fde, error) {
+	if c, ok := o.rows[vaddr]; ok {
+		return c.row, c.fde, nil
+	}
+	sec, f, err := o.fdeFor(vaddr)
+	if err != nil {
+		return nil, nil, err
+	}
+	rw, err := rowFor(sec, f, vaddr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o.rows == nil || len(o.rows) >= maxCachedRows {
+		o.rows = map[uint64]cachedRow{}
+	}
+	o.rows[vaddr] = cachedRow{rw, f}
+	return rw, f, nil
 }
 
 type symbol struct {

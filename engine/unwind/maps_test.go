@@ -1,6 +1,10 @@
 package unwind
 
-import "testing"
+import (
+	"bytes"
+	"os"
+	"testing"
+)
 
 func TestParseMaps(t *testing.T) {
 	data := []byte(`55d1af000000-55d1af002000 r--p 00000000 08:01 1234 /usr/bin/true
@@ -50,5 +54,52 @@ func TestDevString(t *testing.T) {
 	}
 	if s := devString(259<<8 | 2); s != "103:02" {
 		t.Errorf("dev 259:2 = %q", s)
+	}
+}
+
+// limitMem is patternMem up to limit, unreadable from there; it counts
+// the reads that reach it.
+type limitMem struct {
+	limit uint64
+	reads *int
+}
+
+func (m limitMem) ReadMemory(addr uint64, b []byte) (int, error) {
+	*m.reads++
+	if addr >= m.limit {
+		return 0, os.ErrInvalid
+	}
+	n := len(b)
+	if addr+uint64(n) > m.limit {
+		n = int(m.limit - addr)
+	}
+	patternMem{}.ReadMemory(addr, b[:n])
+	return n, nil
+}
+
+// blockMem answers exactly as the memory below it, with fewer reads.
+func TestBlockMem(t *testing.T) {
+	reads := 0
+	under := limitMem{limit: 0x10300, reads: &reads}
+	c := &blockMem{mem: under}
+	for _, addr := range []uint64{0x10000, 0x10008, 0x101f8, 0x101fc, 0x10200, 0x102f8, 0x102fc, 0x10300, 0xfff8} {
+		for _, size := range []int{1, 4, 8} {
+			got, want := make([]byte, size), make([]byte, size)
+			r := 0
+			n1, err1 := c.ReadMemory(addr, got)
+			n2, err2 := limitMem{limit: under.limit, reads: &r}.ReadMemory(addr, want)
+			if n1 != n2 || (err1 == nil) != (err2 == nil) || !bytes.Equal(got[:n1], want[:n2]) {
+				t.Errorf("read %d at %#x: %d % x %v, want %d % x %v", size, addr, n1, got[:n1], err1, n2, want[:n2], err2)
+			}
+		}
+	}
+	var b [8]byte
+	c.ReadMemory(0x10000, b[:]) // the block, fetched once
+	before := reads
+	for i := 0; i < 64; i++ {
+		c.ReadMemory(0x10000+uint64(i*8), b[:])
+	}
+	if reads != before {
+		t.Errorf("%d reads of a cached block", reads-before)
 	}
 }

@@ -64,3 +64,44 @@ func readWord(mem Memory, addr uint64) (uint64, error) {
 	}
 	return binary.LittleEndian.Uint64(b[:]), nil
 }
+
+// blockMem caches a few 512-byte blocks of the tracee's memory for one
+// walk: the words a walk reads sit close together on the stack, and each
+// read of the tracee is a system call. Blocks are aligned, so none spans
+// two pages.
+type blockMem struct {
+	mem    Memory
+	blocks [4]memBlock
+	next   int
+}
+
+type memBlock struct {
+	base uint64
+	n    int // bytes valid from base
+	data [512]byte
+}
+
+func (c *blockMem) ReadMemory(addr uint64, b []byte) (int, error) {
+	end := addr + uint64(len(b))
+	if end < addr || len(b) > 512 || addr&^511 != (end-1)&^511 {
+		return c.mem.ReadMemory(addr, b)
+	}
+	base := addr &^ 511
+	for i := range c.blocks {
+		k := &c.blocks[i]
+		if k.n > 0 && k.base == base && end <= base+uint64(k.n) {
+			return copy(b, k.data[addr-base:end-base]), nil
+		}
+	}
+	k := &c.blocks[c.next]
+	c.next = (c.next + 1) % len(c.blocks)
+	n, err := c.mem.ReadMemory(base, k.data[:])
+	if err != nil || n < 0 {
+		n = 0
+	}
+	k.base, k.n = base, n
+	if end <= base+uint64(n) {
+		return copy(b, k.data[addr-base:end-base]), nil
+	}
+	return c.mem.ReadMemory(addr, b)
+}

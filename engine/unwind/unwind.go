@@ -174,6 +174,7 @@ func devString(dev uint64) string {
 // the error that stopped it (unreadable stack, CFI it cannot use).
 func (u *Unwinder) Unwind(pid int, regs Regs, mem Memory) ([]Frame, error) {
 	var frames []Frame
+	mem = &blockMem{mem: mem}
 	activation := true // the first frame's pc is exact; callers' are return addresses
 	reloaded := false
 	guessed := false // regs came from the frame-pointer chain, not CFI
@@ -229,9 +230,9 @@ var errEnd = errors.New("outermost frame")
 // caller's pc is exact; fp, that the frame-pointer chain was used.
 func step(obj *object, bias, look uint64, regs *Regs, mem Memory) (next Regs, signal, fp bool, err error) {
 	if obj != nil {
-		sec, f, err := obj.fdeFor(look - bias)
+		rw, f, err := obj.rowAt(look - bias)
 		if err == nil {
-			next, signal, err = cfiStep(sec, f, look-bias, regs, mem)
+			next, signal, err = applyRow(rw, f, regs, mem)
 			return next, signal, false, err
 		}
 		if !errors.Is(err, ErrNoFDE) {
@@ -247,7 +248,13 @@ func cfiStep(sec *cfiSection, f *fde, vaddr uint64, regs *Regs, mem Memory) (Reg
 	if err != nil {
 		return Regs{}, false, err
 	}
+	return applyRow(rw, f, regs, mem)
+}
+
+// applyRow recovers the caller's registers by the rules of one CFI row.
+func applyRow(rw *row, f *fde, regs *Regs, mem Memory) (Regs, bool, error) {
 	var cfa uint64
+	var err error
 	if rw.cfaExpr != nil {
 		cfa, err = evalExpr(rw.cfaExpr, regs, mem, nil)
 		if err != nil {
