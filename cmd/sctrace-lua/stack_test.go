@@ -94,6 +94,13 @@ func TestTraceStackTraces(t *testing.T) {
 			if theirs != ours {
 				t.Errorf("trace -k differs from strace -k\nstrace:\n%s\nsctrace-lua:\n%s", theirs, ours)
 			}
+			// With a hex dump (-e write=1) the frames follow the dump.
+			dump := append([]string{"-e", "write=1"}, args...)
+			ours, _ = runTrace(t, dump...)
+			theirs, _ = runStrace(t, dump...)
+			if theirs != ours || !strings.Contains(ours, "hi.") {
+				t.Errorf("trace -k -e write=1 differs from strace\nstrace:\n%s\nsctrace-lua:\n%s", theirs, ours)
+			}
 		})
 	}
 }

@@ -186,6 +186,7 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		if t.o.AllRead || t.o.AllWrite || len(t.o.ReadFds) > 0 || len(t.o.WriteFds) > 0 {
 			t.dump(s, c, ret)
 		}
+		t.writeStackAfterDump(s.Tid, c)
 		return 0, false, nil
 	})
 	return d, nil

@@ -36,6 +36,9 @@ type stacks struct {
 	// next: the frames of the call about to be printed (nextCall).
 	next     []byte
 	nextCall *decode.Call
+	// afterDump: the call's hex dumps (-e read=/write=) come first, as
+	// in strace; lineDone: its line was written.
+	afterDump, lineDone bool
 	// held: the frames of a call that does not return (exit_group),
 	// printed after the thread's "+++ exited" line, as strace does.
 	held map[int][]byte
@@ -74,6 +77,8 @@ func (t *tracer) capture(st *engine.Stop, c *decode.Call, noReturn bool) {
 		return
 	}
 	k.next, k.nextCall = b, c
+	k.afterDump = st.AtExit() && (t.o.AllRead || t.o.AllWrite || len(t.o.ReadFds) > 0 || len(t.o.WriteFds) > 0)
+	k.lineDone = false
 }
 
 // captureEntry walks the stack at the seccomp stop of a call in onEntry
@@ -116,10 +121,29 @@ func (t *tracer) forgetStack(tid int) {
 // writeStack writes the frames captured for c, whose line was just
 // written.
 func (t *tracer) writeStack(tid int, c *decode.Call) {
-	if k := t.stack; k != nil && k.nextCall == c {
-		t.out(tid).Write(k.next)
-		k.next, k.nextCall = nil, nil
+	k := t.stack
+	if k == nil || k.nextCall != c {
+		return
 	}
+	if k.afterDump {
+		k.lineDone = true // writeStackAfterDump writes them
+		return
+	}
+	t.out(tid).Write(k.next)
+	k.next, k.nextCall = nil, nil
+}
+
+// writeStackAfterDump writes the frames of c after its hex dumps, if its
+// line was written.
+func (t *tracer) writeStackAfterDump(tid int, c *decode.Call) {
+	k := t.stack
+	if k == nil || k.nextCall != c {
+		return
+	}
+	if k.lineDone {
+		t.out(tid).Write(k.next)
+	}
+	k.next, k.nextCall, k.afterDump, k.lineDone = nil, nil, false, false
 }
 
 // format walks st's stack into strace's lines:
