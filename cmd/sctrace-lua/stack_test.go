@@ -282,3 +282,74 @@ func TestTraceStackTracesUnprivileged(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 }
+
+// A hostile tracee deletes a library it has mapped and puts a FIFO at the
+// path maps then shows ("PATH (deleted)"), then calls into the library:
+// trace -k, as uid 65534 (no map_files), must neither block opening the
+// FIFO nor name the frame from another file; the call and its frames
+// print, the program exits.
+func TestTraceStackTracesSwappedFile(t *testing.T) {
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not installed")
+	}
+	dir, err := os.MkdirTemp("", "sctrace-lua-stack-fifo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o777)
+	exe := os.Args[0]
+	var cred *syscall.Credential
+	if os.Getuid() == 0 {
+		exe = filepath.Join(dir, "sctrace-lua.test")
+		b, err := os.ReadFile(os.Args[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(exe, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cred = &syscall.Credential{Uid: 65534, Gid: 65534}
+	}
+	lib := filepath.Join(dir, "libswap.so")
+	libSrc := filepath.Join(dir, "swap.c")
+	os.WriteFile(libSrc, []byte("#include <unistd.h>\n__attribute__((noinline)) int in_swap(void) { int r = write(1, \"lib\\n\", 4); __asm__ volatile(\"\"); return r; }\n"), 0o644)
+	if b, err := exec.Command(cc, "-O1", "-shared", "-fPIC", "-o", lib, libSrc).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, b)
+	}
+	prog := `#include <dlfcn.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+	void *h = dlopen(argv[1], RTLD_NOW);
+	if (!h) return 2;
+	int (*f)(void) = (int (*)(void))dlsym(h, "in_swap");
+	char shown[4096];
+	snprintf(shown, sizeof shown, "%s (deleted)", argv[1]); /* what maps will show */
+	if (unlink(argv[1]) != 0 || mkfifo(shown, 0666) != 0) return 3;
+	return f() == 4 ? 0 : 1;
+}
+`
+	src, bin := filepath.Join(dir, "swapper.c"), filepath.Join(dir, "swapper")
+	os.WriteFile(src, []byte(prog), 0o644)
+	if b, err := exec.Command(cc, "-O0", "-o", bin, src, "-ldl").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, b)
+	}
+	os.Chmod(bin, 0o755)
+	os.Chmod(lib, 0o755)
+	r := cli(t, "", cred, exe, "trace", "-k", "-e", "trace=write", bin, lib)
+	frames := stackOf(r.stderr, "write(1, \"lib\\n\", 4)")
+	if r.code != 0 || r.stdout != "lib\n" || len(frames) < 3 {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if want := " > " + lib + " (deleted)() ["; !strings.HasPrefix(frames[1], want) {
+		t.Errorf("frame in the swapped library: %q, want %q...", frames[1], want)
+	}
+	// Without the library's CFI the walk goes on by frame pointers (it
+	// skips main, whose frame the library's code did not chain).
+	if last := frames[len(frames)-1]; !strings.Contains(last, "/swapper(_start+") {
+		t.Errorf("walk ends at %q, want _start:\n%s", last, strings.Join(frames, "\n"))
+	}
+}

@@ -109,16 +109,9 @@ func (u *Unwinder) object(pid int, m *mapping) *object {
 	if m.inode == 0 || len(m.path) == 0 || m.path[0] != '/' {
 		return nil
 	}
-	f, err := os.Open(m.path)
-	if err == nil && !sameFile(f, m) {
-		f.Close()
-		f, err = nil, os.ErrNotExist
-	}
-	if err != nil {
-		f, err = os.Open(fmt.Sprintf("/proc/%d/map_files/%x-%x", pid, m.start, m.end))
-		if err != nil {
-			return nil
-		}
+	f := openMapped(pid, m)
+	if f == nil {
+		return nil
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -149,9 +142,38 @@ func (u *Unwinder) object(pid int, m *mapping) *object {
 	return m.obj
 }
 
-func sameFile(f *os.File, m *mapping) bool {
-	fi, err := f.Stat()
+// openMapped opens the file mapped at m: through /proc/PID/map_files,
+// which is the mapping itself (needs CAP_SYS_ADMIN), else by its path when
+// that is still a regular file with the mapping's device and inode. The
+// tracee may have put a FIFO or a device at the path since: it is checked
+// before and after the open, which neither blocks nor takes a terminal.
+func openMapped(pid int, m *mapping) *os.File {
+	if f, err := os.Open(fmt.Sprintf("/proc/%d/map_files/%x-%x", pid, m.start, m.end)); err == nil {
+		// The mapped file itself (its device may read differently
+		// from maps' on overlayfs): only its type is checked.
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			return f
+		}
+		f.Close()
+	}
+	if !sameFile(func() (os.FileInfo, error) { return os.Stat(m.path) }, m) {
+		return nil
+	}
+	f, err := os.OpenFile(m.path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
+		return nil
+	}
+	if !sameFile(f.Stat, m) {
+		f.Close()
+		return nil
+	}
+	return f
+}
+
+// sameFile: a regular file with m's device and inode.
+func sameFile(stat func() (os.FileInfo, error), m *mapping) bool {
+	fi, err := stat()
+	if err != nil || !fi.Mode().IsRegular() {
 		return false
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
