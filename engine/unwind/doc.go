@@ -13,6 +13,10 @@
 // DWARF expressions run for a bounded number of steps, and malformed data
 // ends the walk (or leaves the file without CFI) instead of panicking.
 //
+// A mapped file is opened through /proc/PID/map_files when the tracer may
+// (CAP_SYS_ADMIN), else by its path only if that is still a regular file
+// with the mapping's device and inode, without blocking.
+//
 // An Unwinder caches parsed files by path, device, inode and modification
 // time, and each process's mappings until Invalidate (after mmap, munmap,
 // mprotect, mremap, execve) or until an address falls outside them. An
