@@ -66,6 +66,15 @@ func (s *Stop) loadRegs() error {
 	return nil
 }
 
+// Regs is a copy of the calling thread's register file at this stop, as
+// PTRACE_GETREGS returns it (read once per stop); for unwinding its stack.
+func (s *Stop) Regs() (unix.PtraceRegs, error) {
+	if err := s.loadRegs(); err != nil {
+		return unix.PtraceRegs{}, err
+	}
+	return s.regs.r, nil
+}
+
 // SetArg changes argument i (0-based) before the call runs.
 func (s *Stop) SetArg(i int, v uint64) error {
 	if s.atExit {

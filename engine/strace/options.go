@@ -59,6 +59,7 @@ type Options struct {
 	Columns           []column      // -U; nil: strace's default
 	Overhead          time.Duration // -O: subtracted from each call's time
 	IP                bool          // -i
+	StackTraces       bool          // -k
 	Inject            []*injection
 	quietExit         bool // -e quiet=exit
 	countSeen         int
@@ -95,6 +96,8 @@ options:
   -t, -tt, -ttt   prefix the time of day, with microseconds, as epoch
   -T              append the time spent in each call
   -a N            align the return values at column N (default 40)
+  -k              after each call, the user stack of its thread (DWARF CFI
+                  of the mapped files, frame pointers where they have none)
   -c              count calls, errors and time per syscall; print a summary
   -q, -qq         suppress messages about attaching; with -qq also exits
   --json          one JSON object per call instead of strace lines
@@ -478,7 +481,7 @@ func Parse(args []string) (*Options, error) {
 		"--no-abbrev":           func() { o.Abbrev = map[int]bool{} },
 		"--strings-in-hex":      func() { o.stringsInHex("all") },
 		"--daemonize":           nil,
-		"--stack-traces":        nil,
+		"--stack-traces":        func() { o.StackTraces = true },
 	}
 	var err error
 loop:
@@ -564,7 +567,7 @@ loop:
 				case 'D':
 					return nil, usageErr("%s", flagWhy("-D"))
 				case 'k':
-					return nil, usageErr("%s", flagWhy("-k"))
+					o.StackTraces = true
 				case 'd', 'n', 'F', 'V':
 					return nil, usageErr("-%c is not supported", ch)
 				default:
@@ -586,6 +589,9 @@ loop:
 	}
 	if o.StrSize > 1048576 {
 		return nil, usageErr("-s %d is more than 1048576", o.StrSize)
+	}
+	if o.StackTraces && o.JSON {
+		return nil, usageErr("-k and --json cannot be combined")
 	}
 	if (o.Count || o.CountAndTrace) && o.JSON {
 		return nil, usageErr("-c and --json cannot be combined")
@@ -628,8 +634,6 @@ func flagWhy(f string) string {
 	switch f {
 	case "-D", "--daemonize":
 		return f + " is not supported: the traced command is started as trace's own child (the helper that loads its filter)"
-	case "-k", "--stack-traces":
-		return f + " is not supported: no unwinder"
 	}
 	return f + " is not supported"
 }

@@ -40,6 +40,7 @@ type tracer struct {
 	outs    map[int]*bufio.Writer
 	fileErr error
 	socks   *sockdiag.Cache // -yy: what the kernel said about each socket
+	stack   *stacks         // -k
 }
 
 type pendingCall struct {
@@ -65,6 +66,9 @@ func newTracer(o *Options, w *bufio.Writer, toFile bool) *tracer {
 	t := &tracer{o: o, w: w, toFile: toFile, live: map[int]bool{}, stats: map[int]*stat{},
 		pending: map[int]*pendingCall{}, files: map[int]*os.File{}, outs: map[int]*bufio.Writer{},
 		dopts: decode.Options{StrSize: strsize, FdPaths: o.FdPaths, FdDetails: o.FdDetails, Hex: o.Hex}}
+	if o.StackTraces {
+		t.stack = newStacks(o)
+	}
 	if len(o.Paths) > 0 {
 		t.paths = map[string]bool{}
 		for _, p := range o.Paths {
@@ -169,13 +173,16 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 			ret = -d.Value
 		}
 		c.Exit(ret, t.memory(st), dopts)
+		t.capture(st, c, false)
 		t.finish(st.Tid, st.Pid, t0, st.IP, c, 0, " (INJECTED)")
 		return d, nil
 	}
 	if c.NoReturn {
+		t.capture(st, c, true)
 		t.finish(st.Tid, st.Pid, t0, st.IP, c, -1, "")
 		return d, nil
 	}
+	t.captureEntry(st, c)
 	ip := st.IP
 	t.pending[st.Tid] = &pendingCall{c: c, pid: st.Pid, ts: t0, ip: ip}
 	st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) {
@@ -186,10 +193,12 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		t.execed = true
 		dur := time.Since(t0)
 		c.Exit(ret, t.memory(s), dopts)
+		t.capture(s, c, false)
 		t.finish(s.Tid, s.Pid, t0, ip, c, dur, "")
 		if t.o.AllRead || t.o.AllWrite || len(t.o.ReadFds) > 0 || len(t.o.WriteFds) > 0 {
 			t.dump(s, c, ret)
 		}
+		t.writeStackAfterDump(s.Tid, c)
 		return 0, false, nil
 	})
 	return d, nil
@@ -398,6 +407,7 @@ func (t *tracer) line(pid, tgid int, ts time.Time, ip uint64, c *decode.Call, d 
 	b = append(b, '\n')
 	t.out(pid).Write(b)
 	t.buf = b
+	t.writeStack(pid, c)
 }
 
 func appendSeconds(b []byte, d time.Duration) []byte {
@@ -442,6 +452,7 @@ func (t *tracer) threadExit(tid int, st engine.Status) {
 		t.out(tid).Write(b)
 		t.buf = b
 	}
+	t.forgetStack(tid)
 	delete(t.live, tid)
 }
 
