@@ -184,3 +184,32 @@ func (l *Listener) addFd(a *seccompNotifAddfd) (int, error) {
 		return -1, fmt.Errorf("adding a descriptor to notified call %d: %w", a.ID, e)
 	}
 }
+
+// WaitFd is Wait that also watches fd (a pidfd, say): other reports
+// whether fd became readable, in which case no notification needs to be
+// pending. ErrNoUsers and ErrClosed are as for Wait.
+func (l *Listener) WaitFd(fd int) (other bool, err error) {
+	fds := []unix.PollFd{{Fd: int32(l.fd), Events: unix.POLLIN}, {Fd: int32(l.wakeR), Events: unix.POLLIN}, {Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		fds[0].Revents, fds[1].Revents, fds[2].Revents = 0, 0, 0
+		_, err := unix.Poll(fds, -1)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("polling notification listener: %w", err)
+		}
+		if fds[1].Revents != 0 || fds[0].Revents&unix.POLLNVAL != 0 {
+			return false, ErrClosed
+		}
+		if fds[0].Revents&unix.POLLIN != 0 {
+			return false, nil
+		}
+		if fds[2].Revents != 0 {
+			return true, nil
+		}
+		if fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0 {
+			return false, ErrNoUsers
+		}
+	}
+}
