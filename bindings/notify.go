@@ -20,11 +20,10 @@ func seccompOpenBeneath(L *lua.LState) int {
 	dir := L.CheckString(1)
 	path := L.CheckString(2)
 	flags := L.CheckInt(3)
-	mode := L.OptInt(4, 0)
-	if mode < 0 || mode > 0o7777 {
-		L.ArgError(4, "mode out of range 0..0o7777")
-	}
-	fd, err := notify.OpenBeneath(dir, path, flags, uint32(mode))
+	// the mode register of an open without O_CREAT holds anything: the
+	// kernel ignores it then, and so does OpenBeneath
+	mode := uint32(L.OptInt64(4, 0)) & 0o7777
+	fd, err := notify.OpenBeneath(dir, path, flags, mode)
 	if err != nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(err.Error()))

@@ -293,6 +293,8 @@ func (t *trace) receive(l *notify.Listener, done <-chan struct{}) {
 				t.fail(err)
 			case kill:
 				t.killAll()
+				unix.Kill(c.Pid(), unix.SIGKILL)
+				c.Fail(int(unix.ENOSYS))
 			}
 		}) {
 			c.Fail(int(unix.ENOSYS))
@@ -308,9 +310,10 @@ func (t *trace) receive(l *notify.Listener, done <-chan struct{}) {
 }
 
 // answerNotify runs the Notify hook on c and answers it. killAll reports
-// a KillAll decision, which the caller carries out. Whatever happens, c
-// is answered: nothing stays blocked. A call whose thread died meanwhile
-// (ErrGone) is no error.
+// a KillAll decision: the caller kills the tree and then answers c (killing
+// the caller first would let its parent run on before the tree is known).
+// Otherwise c is answered whatever happens: nothing stays blocked. A call
+// whose thread died meanwhile (ErrGone) is no error.
 func answerNotify(c *notify.Call, h Hooks) (killAll bool, err error) {
 	defer c.Release()
 	var d Decision
@@ -333,10 +336,12 @@ func answerNotify(c *notify.Call, h Hooks) (killAll bool, err error) {
 	case ReplyFd:
 		_, aerr = c.ReplyFd(int(d.Value), d.Cloexec)
 		unix.Close(int(d.Value)) // handed over: the caller has its copy
-	case KillProcess, KillAll:
+	case KillAll:
+		return true, nil
+	case KillProcess:
 		unix.Kill(c.Pid(), unix.SIGKILL)
 		c.Fail(int(unix.ENOSYS))
-		return d.Verdict == KillAll, nil
+		return false, nil
 	default:
 		c.Fail(int(unix.ENOSYS))
 		return false, fmt.Errorf("decision %d is not one a notified call can take (it has no ptrace stop)", d.Verdict)
@@ -438,11 +443,16 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 			killing = true
 			killTree(pid)
 		}
+		if kill {
+			unix.Kill(c.Pid(), unix.SIGKILL)
+			c.Fail(int(unix.ENOSYS))
+		}
 	}
 }
 
-// killTree SIGKILLs pid and every descendant /proc lists, a few rounds to
-// catch children forked meanwhile. Without ptrace this is the best the
+// killTree SIGKILLs pid and every descendant /proc lists, all listed
+// before any is killed (a killed parent's children are adopted by another),
+// a few rounds to catch children forked meanwhile. Without ptrace this is the best the
 // supervisor knows of the tree: a process whose parent died was adopted
 // by another and escapes it.
 func killTree(pid int) {
