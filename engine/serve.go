@@ -190,6 +190,8 @@ func (s *Session) Serve(pid int, h Hooks) (Status, error) {
 				return st, err
 			}
 			defer l.Shutdown()
+			l.SetRaw() // this thread alone serves: see SetRaw
+			l.SetSyncWakeUp()
 			return s.serveNotify(pid, l, h)
 		case 'T':
 			if err := seize(pid); err != nil {

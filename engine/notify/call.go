@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,13 +28,28 @@ type Call struct {
 	answered bool
 }
 
-// Pid is the calling thread's thread group (from /proc; the thread id
-// itself when /proc cannot tell).
+// Pid is the calling thread's thread group (PIDFD_GET_INFO, Linux 6.13,
+// else /proc; the thread id itself when neither can tell).
 func (c *Call) Pid() int {
 	if c.tgid == 0 {
-		c.tgid = procTgid(c.Tid)
+		c.tgid = tgidOf(c.Tid)
 	}
 	return c.tgid
+}
+
+// tgidOf asks a pidfd of thread tid for its thread group: three cheap
+// syscalls, where /proc/TID/status makes the kernel format a page of text.
+func tgidOf(tid int) int {
+	fd, _, e := unix.RawSyscall(unix.SYS_PIDFD_OPEN, uintptr(tid), unix.PIDFD_THREAD, 0)
+	if e == 0 {
+		info := unix.PidfdInfo{Mask: unix.PIDFD_INFO_PID}
+		_, _, e = unix.RawSyscall(unix.SYS_IOCTL, fd, unix.PIDFD_GET_INFO, uintptr(unsafe.Pointer(&info)))
+		unix.RawSyscall(unix.SYS_CLOSE, fd, 0, 0)
+		if e == 0 && info.Tgid != 0 {
+			return int(info.Tgid)
+		}
+	}
+	return procTgid(tid)
 }
 
 // Valid reports whether the call is still pending: not answered, and its
