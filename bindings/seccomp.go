@@ -21,6 +21,9 @@ func (r *Runtime) seccompModule() *lua.LTable {
 		"syscall_class":   seccompSyscallClass,
 		"open_beneath":    seccompOpenBeneath,
 		"close":           seccompClose,
+		"sendfd":          seccompSendfd,
+		"recvfd":          seccompRecvfd,
+		"serve":           r.seccompServe,
 	}
 	return r.L.SetFuncs(r.L.NewTable(), funcs)
 }

@@ -43,6 +43,22 @@ func (r *Runtime) seccompStartTrace(L *lua.LState) int {
 	tr := &tracing{r: r, fn: fn, wantCall: wantsCall(fn, 4)}
 	hooks := engine.Hooks{Seccomp: tr.onSeccomp, Notify: tr.onNotify, Interrupt: g.interrupt}
 	if opts, ok := L.Get(3).(*lua.LTable); ok {
+		if f, ok := opts.RawGetString("on_listener").(*lua.LFunction); ok {
+			// on_listener(fd) → true when it passed the listener on
+			// (Seccomp.sendfd): notify-only children only
+			hooks.Listener = func(fd int) (bool, error) {
+				L.Push(f)
+				L.Push(lua.LNumber(fd))
+				if err := r.pcall(1, 1); err != nil {
+					return false, err
+				}
+				handed := lua.LVAsBool(L.Get(-1))
+				L.Pop(1)
+				return handed, nil
+			}
+		} else if opts.RawGetString("on_listener") != lua.LNil {
+			L.ArgError(3, "on_listener must be a function")
+		}
 		if f, ok := opts.RawGetString("on_exit").(*lua.LFunction); ok {
 			tr.onExitFn = f
 			hooks.Exit = tr.onExit

@@ -59,6 +59,11 @@ type Hooks struct {
 	// decide Allow (CONTINUE), Fail, Return, ReplyFd, KillProcess or
 	// KillAll. An error kills the tree, as for Seccomp.
 	Notify func(*notify.Call) (Decision, error)
+	// Listener, if set, gets the child's notification listener when Serve
+	// serves it without ptrace; handed reports that it passed the
+	// descriptor on (notify.SendFd) for another process to serve: Serve
+	// then only waits for the child. The descriptor stays Serve's.
+	Listener func(fd int) (handed bool, err error)
 	// Exit, if set, runs when a traced process (thread group) has ended,
 	// the root included. An error kills the rest of the traced tree and
 	// ends Trace with a *HandlerError.

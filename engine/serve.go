@@ -190,6 +190,17 @@ func (s *Session) Serve(pid int, h Hooks) (Status, error) {
 				return st, err
 			}
 			defer l.Shutdown()
+			if h.Listener != nil {
+				handed, err := h.Listener(l.Fd())
+				if err != nil || handed {
+					l.Close() // served elsewhere, or by nobody (ENOSYS)
+					st, rerr := s.reap(pid)
+					if err != nil {
+						return st, &HandlerError{Err: err}
+					}
+					return st, rerr
+				}
+			}
 			l.SetRaw() // this thread alone serves: see SetRaw
 			l.SetSyncWakeUp()
 			return s.serveNotify(pid, l, h)
@@ -355,14 +366,41 @@ func answerNotify(c *notify.Call, h Hooks) (killAll bool, err error) {
 	return false, nil
 }
 
-// serveNotify serves the listener of pid's filters without ptrace, until
-// pid has exited and no task of the filter is left.
-func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, error) {
-	pidfd, err := unix.PidfdOpen(pid, 0)
+// ServeListener serves a notification listener received from another
+// process (notify.RecvFd) until no task of its filter is left, with the
+// hooks Serve uses (Notify; Exit never runs: no process is known). It
+// takes ownership of fd. "kill_all" kills the caller and what /proc lists
+// as its descendants.
+func (s *Session) ServeListener(fd int, h Hooks) error {
+	if err := s.checkThread(); err != nil {
+		return err
+	}
+	l, err := notify.NewListener(fd)
 	if err != nil {
-		unix.Kill(pid, unix.SIGKILL)
-		st, _ := s.reap(pid)
-		return st, fmt.Errorf("opening a pidfd for %d: %w", pid, err)
+		return err
+	}
+	defer l.Shutdown()
+	l.SetRaw()
+	l.SetSyncWakeUp()
+	stop := ignoreTerminalSignals(h.Interrupt)
+	defer stop()
+	_, err = s.serveNotify(0, l, h)
+	return err
+}
+
+// serveNotify serves the listener of pid's filters without ptrace, until
+// pid has exited and no task of the filter is left. With pid 0 it serves
+// until no task is left.
+func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, error) {
+	pidfd := -1
+	var err error
+	if pid > 0 {
+		pidfd, err = unix.PidfdOpen(pid, 0)
+		if err != nil {
+			unix.Kill(pid, unix.SIGKILL)
+			st, _ := s.reap(pid)
+			return st, fmt.Errorf("opening a pidfd for %d: %w", pid, err)
+		}
 	}
 	defer func() {
 		if pidfd >= 0 {
@@ -371,10 +409,18 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 	}()
 	var (
 		root     Status
-		rootDone bool
+		rootDone = pid <= 0
 		herr     error
 		killing  bool
 	)
+	// tree kills the tree: pid's, or with no pid the caller's
+	tree := func(caller int) {
+		if pid > 0 {
+			killTree(pid)
+		} else if caller > 0 {
+			killTree(caller)
+		}
+	}
 	finish := func(st Status) {
 		root, rootDone = st, true
 		unix.Close(pidfd)
@@ -383,7 +429,7 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 			if err := h.Exit(st); err != nil && herr == nil {
 				herr = &HandlerError{Err: err}
 				killing = true
-				killTree(pid)
+				tree(0)
 			}
 		}
 	}
@@ -405,7 +451,7 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 			return root, herr
 		}
 		if err != nil {
-			killTree(pid)
+			tree(0)
 			if !rootDone {
 				st, _ := s.reap(pid)
 				root = st
@@ -425,7 +471,7 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 			if errors.Is(err, notify.ErrGone) {
 				continue
 			}
-			killTree(pid)
+			tree(0)
 			if !rootDone {
 				root, _ = s.reap(pid)
 			}
@@ -442,12 +488,15 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 			herr = &HandlerError{Err: err}
 		}
 		if err != nil || kill {
-			killing = true
-			killTree(pid)
+			killing = pid > 0 // with no tree known, each caller is judged alone
+			tree(c.Pid())
 		}
 		if kill {
 			unix.Kill(c.Pid(), unix.SIGKILL)
 			c.Fail(int(unix.ENOSYS))
+		}
+		if err != nil && pid <= 0 {
+			return root, herr // the listener closes: later calls get ENOSYS
 		}
 	}
 }
@@ -458,6 +507,9 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 // supervisor knows of the tree: a process whose parent died was adopted
 // by another and escapes it.
 func killTree(pid int) {
+	if pid <= 1 {
+		return // never 0 (our own process group), -1 or init
+	}
 	for round := 0; round < 3; round++ {
 		tree := descendants(pid)
 		for _, p := range tree {

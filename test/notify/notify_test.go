@@ -309,3 +309,47 @@ func counts(m []string) [4]int {
 	}
 	return c
 }
+
+// The listener handed to another process (Seccomp.sendfd/recvfd) is served
+// there with the same callback API; the supervisor only waits for the
+// child.
+func TestRemoteListener(t *testing.T) {
+	s := hostiletest.S()
+	each(t, func(t *testing.T, u hostiletest.User) {
+		d := s.Scratch(t, u)
+		sock := filepath.Join(d, "sock")
+		approver := script(t, u, d, "approver.lua", `
+local fd = assert(Seccomp.recvfd(arg[1]))
+local n = 0
+Seccomp.serve(fd, function(sc, pid, ud, call)
+  n = n + 1
+  print("approver", call.kind, ud, call:string(call.name == "mkdirat" and 2 or 1))
+  return {"errno", "EROFS"}
+end)
+print("served", n)
+`)
+		handoff := script(t, u, d, "handoff.lua", `
+local pid = Process.fork(function()
+  Seccomp.new({default = "allow"}, function(ctx)
+    if Seccomp.syscall_to_i("mkdir") then ctx:notify("mkdir") end
+    ctx:notify("mkdirat")
+  end):load()
+  exec("/bin/sh", "-c", "mkdir " .. arg[2] .. "/a; mkdir " .. arg[2] .. "/b")
+end)
+local st = Seccomp.start_trace(pid, function() error("the supervisor got a call") end,
+  {on_listener = function(fd) return assert(Seccomp.sendfd(arg[1], fd)) end})
+print("status", st:to_i())
+`)
+		// the approver in the background, the supervisor once its socket
+		// is there; the run ends when both have
+		r := s.RunCmd(t, hostiletest.Opts{User: u, Timeout: 60 * time.Second}, "/bin/sh", "-c",
+			`"$0" "$1" "$2" >"$4/approver.out" 2>&1 & a=$!
+			while [ ! -S "$2" ]; do sleep 0.01; done
+			"$0" "$3" "$2" "$4"; wait $a; echo "approver=$?"; cat "$4/approver.out"`,
+			s.CLI, approver, sock, handoff, d)
+		want := fmt.Sprintf("status\t1\napprover=0\napprover\tnotify\t0\t%s/a\tfalse\napprover\tnotify\t0\t%s/b\tfalse\nserved\t2\n", d, d)
+		if r.Code != 0 || r.Stdout != want || strings.Count(r.Stderr, "Read-only file system") != 2 {
+			t.Errorf("exit %d\nstdout: %q\nwant:   %q\nstderr:\n%s", r.Code, r.Stdout, want, r.Stderr)
+		}
+	})
+}
