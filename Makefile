@@ -59,10 +59,13 @@ vet:
 
 # sctrace-lua against native, strace --seccomp-bpf and a minimal C tracer,
 # side by side (about 8 minutes; see bench/README.md), then what enforcement
-# costs per call under run's policies (bench/policies.sh, about 2 minutes).
+# costs per call under run's policies (bench/policies.sh, about 2 minutes),
+# then the notify path against the ptrace path and the C references
+# (bench/notify.sh, about 2 minutes).
 bench: build
 	bench/run.sh
 	bench/policies.sh
+	bench/notify.sh
 
 # strace 6.1's own tests (prebuilt, outside this repository) against
 # `sctrace-lua trace`, no option dropped. Not part of check. Fails below

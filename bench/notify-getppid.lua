@@ -1,0 +1,15 @@
+-- notify-getppid.lua KIND CMD...: every getppid of CMD reaches a Lua
+-- callback that lets it run, through a notify rule (KIND "notify", no
+-- ptrace) or a trace rule (KIND "trace"); prints "calls N" on stderr. For
+-- bench/notify.sh.
+local kind = arg[1]
+local pid = Process.fork(function()
+  Seccomp.new({default = "allow"}, function(ctx)
+    if kind == "notify" then ctx:notify("getppid") else ctx:trace("getppid", 0) end
+  end):load()
+  exec(unpack(arg, 2))
+end)
+local n = 0
+local st = Seccomp.start_trace(pid, function() n = n + 1 end)
+io.stderr:write("calls " .. n .. "\n")
+os.exit(st:to_i())
