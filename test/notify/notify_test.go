@@ -353,3 +353,40 @@ print("status", st:to_i())
 		}
 	})
 }
+
+// Trace and notify rules in one child, the trace context loaded first (its
+// guard against a second listener must not refuse ours): one callback
+// gets both kinds; set_arg raises on a notified call.
+func TestMixedTraceThenNotify(t *testing.T) {
+	s := hostiletest.S()
+	each(t, func(t *testing.T, u hostiletest.User) {
+		d := s.Scratch(t, u)
+		sc := script(t, u, d, "mixed.lua", `
+local pid = Process.fork(function()
+  Seccomp.new({default = "allow"}, function(ctx) ctx:trace("uname", 7) end):load()
+  Seccomp.new({default = "allow"}, function(ctx)
+    if Seccomp.syscall_to_i("mkdir") then ctx:notify("mkdir") end
+    ctx:notify("mkdirat")
+  end):load()
+  exec("/bin/sh", "-c", "uname >/dev/null; mkdir " .. arg[1] .. "; grep -c '^TracerPid:[[:space:]]*0$' /proc/self/status")
+end)
+local st = Seccomp.start_trace(pid, function(sc, p, ud, call)
+  print(call.kind, call.name, ud)
+  if call.kind == "notify" then
+    print(pcall(call.set_arg, call, 1, 0))
+    return {"errno", "EROFS"}
+  end
+end)
+print("status", st:to_i())
+`)
+		r := s.Run(t, hostiletest.Opts{User: u}, sc, d+"/x")
+		lines := strings.Split(r.Stdout, "\n")
+		ok := len(lines) == 6 && lines[0] == "trace\tuname\t7" && strings.HasPrefix(lines[1], "notify\tmkdir") &&
+			strings.HasSuffix(lines[1], "\t0") && strings.HasPrefix(lines[2], "false\t") &&
+			strings.Contains(lines[2], "set_arg: not available on a notified call") &&
+			lines[3] == "0" && lines[4] == "status\t1"
+		if r.Code != 0 || !ok || !strings.Contains(r.Stderr, "Read-only file system") {
+			t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+		}
+	})
+}
