@@ -413,6 +413,9 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 		herr     error
 		killing  bool
 	)
+	// one Call for every notification, as the trace loop reuses its Stop:
+	// a call object kept by the callback is refused after it (callRef)
+	c := new(notify.Call)
 	// tree kills the tree: pid's, or with no pid the caller's
 	tree := func(caller int) {
 		if pid > 0 {
@@ -466,7 +469,6 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 			finish(st)
 			continue
 		}
-		c := new(notify.Call)
 		if err := l.Receive(c); err != nil {
 			if errors.Is(err, notify.ErrGone) {
 				continue

@@ -48,6 +48,8 @@ type Listener struct {
 	// raw: Wait, WaitFd and Receive block without the Go runtime's
 	// syscall bookkeeping (see SetRaw).
 	raw bool
+	// tgids finds the callers' thread groups (Call.Pid).
+	tgids tgidCache
 }
 
 // SetRaw makes Wait, WaitFd and Receive block in raw system calls: the
@@ -100,10 +102,12 @@ func (l *Listener) Close() error {
 	return unix.Close(l.fd)
 }
 
-// release frees the wake pipe; called once nothing can Wait any more.
+// release frees the wake pipe and the cached pidfds; called once nothing
+// can Wait any more.
 func (l *Listener) release() {
 	unix.Close(l.wakeR)
 	unix.Close(l.wakeW)
+	l.tgids.close()
 }
 
 // Shutdown closes the listener and its wake pipe; no Wait may be running.
