@@ -180,7 +180,7 @@ func (s *Session) Serve(pid int, h Hooks) (Status, error) {
 		}
 		switch m.kind {
 		case 0: // the child exec'd with nothing to serve, or died
-			return s.reap(pid)
+			return s.reapRoot(pid, h)
 		case 'L':
 			l, err := notify.NewListener(m.fd)
 			if err != nil {
@@ -192,13 +192,15 @@ func (s *Session) Serve(pid int, h Hooks) (Status, error) {
 			defer l.Shutdown()
 			if h.Listener != nil {
 				handed, err := h.Listener(l.Fd())
-				if err != nil || handed {
-					l.Close() // served elsewhere, or by nobody (ENOSYS)
-					st, rerr := s.reap(pid)
-					if err != nil {
-						return st, &HandlerError{Err: err}
-					}
-					return st, rerr
+				if err != nil {
+					l.Close()
+					unix.Kill(pid, unix.SIGKILL)
+					st, _ := s.reap(pid)
+					return st, &HandlerError{Err: err}
+				}
+				if handed {
+					l.Close() // served elsewhere now
+					return s.reapRoot(pid, h)
 				}
 			}
 			l.SetRaw() // this thread alone serves: see SetRaw
@@ -229,6 +231,18 @@ func (s *Session) reap(pid int) (Status, error) {
 		}
 		return Status{Pid: pid, WS: ws}, nil
 	}
+}
+
+// reapRoot waits for pid, untraced, and runs the Exit hook for it.
+func (s *Session) reapRoot(pid int, h Hooks) (Status, error) {
+	st, err := s.reap(pid)
+	if err != nil || h.Exit == nil {
+		return st, err
+	}
+	if err := h.Exit(st); err != nil {
+		return st, &HandlerError{Err: err}
+	}
+	return st, nil
 }
 
 // serveTrace runs the trace loop for a child seized at its request; a
