@@ -37,7 +37,7 @@ local log = os.getenv("SCTRACE_OPENAT_LOG")
 local pid = Process.fork(function()
   Seccomp.new({default = "allow"}, function(ctx)
     ctx:notify("openat")
-    if Seccomp.syscall_to_i("open") then ctx:notify("open") end
+    if pcall(Seccomp.syscall_to_i, "open") then ctx:notify("open") end
     ctx:add_rule({"errno", "ENOSYS"}, "openat2")
   end):load()
   exec(unpack(cmd))

@@ -46,7 +46,7 @@ func script(t *testing.T, u hostiletest.User, dir, name, src string) string {
 const mkdirScript = `
 local pid = Process.fork(function()
   Seccomp.new({default = "allow"}, function(ctx)
-    if Seccomp.syscall_to_i("mkdir") then ctx:notify("mkdir") end
+    if pcall(Seccomp.syscall_to_i, "mkdir") then ctx:notify("mkdir") end
     ctx:notify("mkdirat")
   end):load()
   exec(unpack(arg))
@@ -148,7 +148,7 @@ func TestSupervisorDeath(t *testing.T) {
 		sc := script(t, u, d, "die.lua", `
 local pid = Process.fork(function()
   Seccomp.new({default = "allow"}, function(ctx)
-    if Seccomp.syscall_to_i("mkdir") then ctx:notify("mkdir") end
+    if pcall(Seccomp.syscall_to_i, "mkdir") then ctx:notify("mkdir") end
     ctx:notify("mkdirat")
   end):load()
   exec(unpack(arg))
@@ -176,7 +176,7 @@ func TestKilledWhilePending(t *testing.T) {
 		sc := script(t, u, d, "kill.lua", `
 local pid = Process.fork(function()
   Seccomp.new({default = "allow"}, function(ctx)
-    if Seccomp.syscall_to_i("mkdir") then ctx:notify("mkdir") end
+    if pcall(Seccomp.syscall_to_i, "mkdir") then ctx:notify("mkdir") end
     ctx:notify("mkdirat")
   end):load()
   exec("/bin/mkdir", arg[1])
@@ -205,7 +205,7 @@ func TestKillAllNoPtrace(t *testing.T) {
 		sc := script(t, u, d, "killall.lua", `
 local pid = Process.fork(function()
   Seccomp.new({default = "allow"}, function(ctx)
-    if Seccomp.syscall_to_i("mkdir") then ctx:notify("mkdir") end
+    if pcall(Seccomp.syscall_to_i, "mkdir") then ctx:notify("mkdir") end
     ctx:notify("mkdirat")
   end):load()
   exec("/bin/sh", "-c", "sleep 60 & sleep 0.2; mkdir " .. arg[1] .. "; echo survived")
@@ -331,7 +331,7 @@ print("served", n)
 		handoff := script(t, u, d, "handoff.lua", `
 local pid = Process.fork(function()
   Seccomp.new({default = "allow"}, function(ctx)
-    if Seccomp.syscall_to_i("mkdir") then ctx:notify("mkdir") end
+    if pcall(Seccomp.syscall_to_i, "mkdir") then ctx:notify("mkdir") end
     ctx:notify("mkdirat")
   end):load()
   exec("/bin/sh", "-c", "mkdir " .. arg[2] .. "/a; mkdir " .. arg[2] .. "/b")
@@ -365,7 +365,7 @@ func TestMixedTraceThenNotify(t *testing.T) {
 local pid = Process.fork(function()
   Seccomp.new({default = "allow"}, function(ctx) ctx:trace("uname", 7) end):load()
   Seccomp.new({default = "allow"}, function(ctx)
-    if Seccomp.syscall_to_i("mkdir") then ctx:notify("mkdir") end
+    if pcall(Seccomp.syscall_to_i, "mkdir") then ctx:notify("mkdir") end
     ctx:notify("mkdirat")
   end):load()
   exec("/bin/sh", "-c", "uname >/dev/null; mkdir " .. arg[1] .. "; grep -c '^TracerPid:[[:space:]]*0$' /proc/self/status")
