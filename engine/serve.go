@@ -272,8 +272,14 @@ func (s *Session) serveTrace(c *Child, pid int, h Hooks) (Status, error) {
 	}()
 	done := make(chan struct{})
 	received := make(chan struct{})
+	// The receiver is a worker (held.go): while it may post, the loop's
+	// wait4 must leave its P to the scheduler, or a garbage collection
+	// that starts while every tracee waits in a notification would wait
+	// for a ptrace event that never comes, and the receiver for it.
+	t.workers.Add(1)
 	go func() {
 		defer close(received)
+		defer t.workers.Add(-1)
 		l, ok := <-lc
 		if !ok {
 			return

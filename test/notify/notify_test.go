@@ -220,7 +220,9 @@ print(st:termsig())
 	})
 }
 
-// Many threads notifying at once: every call is seen once and answered.
+// Many threads notifying at once: every call is seen once and answered,
+// served without ptrace and, with a trace rule as well, through the trace
+// loop's mailbox.
 func TestThreadsExactCounts(t *testing.T) {
 	s := hostiletest.S()
 	prog := s.BuildC(t, "threads", "test/notify/c/threads.c")
@@ -228,10 +230,22 @@ func TestThreadsExactCounts(t *testing.T) {
 	if stress {
 		n = 10000
 	}
+	for _, mode := range []string{"notify", "mixed"} {
+		t.Run(mode, func(t *testing.T) { threads(t, prog, n, mode) })
+	}
+}
+
+func threads(t *testing.T, prog string, n int, mode string) {
+	s := hostiletest.S()
+	trace := ""
+	if mode == "mixed" {
+		trace = `Seccomp.new({default = "allow"}, function(ctx) ctx:trace("uname", 0) end):load()`
+	}
 	each(t, func(t *testing.T, u hostiletest.User) {
 		d := s.Scratch(t, u)
 		sc := script(t, u, d, "threads.lua", `
 local pid = Process.fork(function()
+  `+trace+`
   Seccomp.new({default = "allow"}, function(ctx) ctx:notify("getppid") end):load()
   exec(unpack(arg))
 end)
