@@ -326,6 +326,8 @@ func (t *trace) receive(l *notify.Listener, done <-chan struct{}) {
 				t.fail(err)
 			case kill:
 				t.killAll()
+			}
+			if err != nil || kill {
 				unix.Kill(c.Pid(), unix.SIGKILL)
 				c.Fail(int(unix.ENOSYS))
 			}
@@ -342,11 +344,12 @@ func (t *trace) receive(l *notify.Listener, done <-chan struct{}) {
 	}
 }
 
-// answerNotify runs the Notify hook on c and answers it. killAll reports
-// a KillAll decision: the caller kills the tree and then answers c (killing
-// the caller first would let its parent run on before the tree is known).
-// Otherwise c is answered whatever happens: nothing stays blocked. A call
-// whose thread died meanwhile (ErrGone) is no error.
+// answerNotify runs the Notify hook on c and answers it. On a KillAll
+// decision (killAll) and on a hook error, the caller kills the tree and
+// then answers c (killing the caller first would let its parent run on
+// before the tree is known). Otherwise c is answered whatever happens:
+// nothing stays blocked. A call whose thread died meanwhile (ErrGone) is
+// no error.
 func answerNotify(c *notify.Call, h Hooks) (killAll bool, err error) {
 	defer c.Release()
 	var d Decision
@@ -354,9 +357,7 @@ func answerNotify(c *notify.Call, h Hooks) (killAll bool, err error) {
 		d, err = h.Notify(c)
 	}
 	if err != nil {
-		unix.Kill(c.Pid(), unix.SIGKILL)
-		c.Fail(int(unix.ENOSYS))
-		return false, err
+		return false, err // the caller kills the tree, then answers
 	}
 	var aerr error
 	switch d.Verdict {
@@ -513,7 +514,7 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 			killing = pid > 0 // with no tree known, each caller is judged alone
 			tree(c.Pid())
 		}
-		if kill {
+		if err != nil || kill {
 			unix.Kill(c.Pid(), unix.SIGKILL)
 			c.Fail(int(unix.ENOSYS))
 		}

@@ -404,3 +404,29 @@ print("status", st:to_i())
 		}
 	})
 }
+
+// A callback that fails (here: runs past its time limit) on a notified
+// call kills the tree and raises; the call does not stay pending and
+// nothing is left behind (the harness checks).
+func TestFailingCallbackKillsTree(t *testing.T) {
+	s := hostiletest.S()
+	each(t, func(t *testing.T, u hostiletest.User) {
+		d := s.Scratch(t, u)
+		sc := script(t, u, d, "stuck.lua", `
+local pid = Process.fork(function()
+  Seccomp.new({default = "allow"}, function(ctx)
+    if pcall(Seccomp.syscall_to_i, "mkdir") then ctx:notify("mkdir") end
+    ctx:notify("mkdirat")
+  end):load()
+  exec("/bin/sh", "-c", "sleep 60 & mkdir " .. arg[1] .. "; echo survived")
+end)
+Seccomp.start_trace(pid, function() while true do end end, {timeout = 0.3})
+`)
+		r := s.Run(t, hostiletest.Opts{User: u, Timeout: 30 * time.Second}, sc, d+"/x")
+		if r.Code == 0 || strings.Contains(r.Stdout, "survived") ||
+			!strings.Contains(r.Stderr, "callback timed out after 300ms") ||
+			!strings.Contains(r.Stderr, "(the traced processes were killed)") || r.Elapsed > 20*time.Second {
+			t.Errorf("exit %d after %v\nstdout: %q\nstderr:\n%s", r.Code, r.Elapsed, r.Stdout, r.Stderr)
+		}
+	})
+}
