@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/notify.sh [RUNS] - the notify path against the ptrace path and the
 # minimal C supervisors: per-call cost of a getppid that reaches a Lua
-# callback through a notify rule (no ptrace) and through a trace rule, side
+# callback through a notify rule (no ptrace), through a trace rule, and
+# through a notify rule in a traced child (lua-mixed), side
 # by side with mininotif (NOTIF_RECV/SEND in a loop; -s: SYNC_WAKE_UP) and
 # mintrace from ../shared/bench. Unpinned and pinned (taskset -c 0 on the
 # whole command). Every run is checked (exit 0, the count of calls); then
@@ -37,10 +38,11 @@ mkdir -p results
 out=results/notify-$(date +%Y%m%d-%H%M%S).txt
 
 # columns: name, command; each prints its count of calls on stderr
-cols=(native lua-notify lua-trace)
+cols=(native lua-notify lua-trace lua-mixed)
 cmd_native="$W loop $N"
 cmd_lua_notify="$SCTRACE notify-getppid.lua notify $W loop $N"
 cmd_lua_trace="$SCTRACE notify-getppid.lua trace $W loop $N"
+cmd_lua_mixed="$SCTRACE notify-getppid.lua mixed $W loop $N"
 if [ $have_ref = 1 ]; then
 	cols+=(mininotif-s mininotif mintrace)
 	cmd_mininotif_s="$tmp/mininotif -s getppid $W loop $N"
