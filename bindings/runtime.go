@@ -41,7 +41,7 @@ type Runtime struct {
 	stderr   io.Writer
 	scripts  fs.FS
 
-	inChild bool     // running a Process.fork block
+	inChild bool           // running a Process.fork block
 	armed   []armedProgram // filters armed by ctx:load() and p:load(), installed by exec()
 	// Landlock rulesets armed by ruleset:load(), entered by exec()
 	armedLandlock []landlock.Ruleset
