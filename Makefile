@@ -42,9 +42,10 @@ test: deps vet
 	$(GO) test -count=1 ./...
 
 # The reliability suite at full size (16 threads x 10,000 calls, a 2,000-
-# process storm, tracer kills x10 …); about a minute.
+# process storm, tracer kills x10 …) and the notify tests' 16 threads x
+# 10,000 notified calls; about two minutes.
 test-stress: deps
-	SCTRACE_LUA_STRESS=1 $(GO) test -count=1 -timeout 30m -v ./test/reliability/
+	SCTRACE_LUA_STRESS=1 $(GO) test -count=1 -timeout 30m -v ./test/reliability/ ./test/notify/
 
 # arm64 must at least type-check, cgo included: with Debian's cross gcc
 # (gcc-aarch64-linux-gnu) when present.
