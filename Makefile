@@ -42,9 +42,10 @@ test: deps vet
 	$(GO) test -count=1 ./...
 
 # The reliability suite at full size (16 threads x 10,000 calls, a 2,000-
-# process storm, tracer kills x10 …); about a minute.
+# process storm, tracer kills x10 …) and the notify tests' 16 threads x
+# 10,000 notified calls; about two minutes.
 test-stress: deps
-	SCTRACE_LUA_STRESS=1 $(GO) test -count=1 -timeout 30m -v ./test/reliability/
+	SCTRACE_LUA_STRESS=1 $(GO) test -count=1 -timeout 30m -v ./test/reliability/ ./test/notify/
 
 # arm64 must at least type-check, cgo included: with Debian's cross gcc
 # (gcc-aarch64-linux-gnu) when present.
@@ -59,10 +60,13 @@ vet:
 
 # sctrace-lua against native, strace --seccomp-bpf and a minimal C tracer,
 # side by side (about 8 minutes; see bench/README.md), then what enforcement
-# costs per call under run's policies (bench/policies.sh, about 2 minutes).
+# costs per call under run's policies (bench/policies.sh, about 2 minutes),
+# then the notify path against the ptrace path and the C references
+# (bench/notify.sh, about 2 minutes).
 bench: build
 	bench/run.sh
 	bench/policies.sh
+	bench/notify.sh
 
 # strace 6.1's own tests (prebuilt, outside this repository) against
 # `sctrace-lua trace`, no option dropped. Not part of check. Fails below

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sctrace-lua/sctrace-lua/engine"
 	"github.com/sctrace-lua/sctrace-lua/engine/decode"
+	"github.com/sctrace-lua/sctrace-lua/engine/notify"
 )
 
 const callType = "seccomp.call"
@@ -18,7 +19,9 @@ const callType = "seccomp.call"
 // next event, so the ref remembers which event it belongs to and refuses to
 // work for any other.
 type callRef struct {
-	st   *engine.Stop
+	st   *engine.Stop      // the ptrace stop; nil for a notified call
+	rd   engine.CallReader // the readers: st, or the notified call
+	kind string            // "trace" or "notify"
 	seq  uint64
 	cur  *uint64  // the Runtime's current event number
 	args callArgs // the stop's public fields, still readable after it
@@ -32,7 +35,16 @@ type callArgs struct {
 	UD           uint32
 }
 
-func (c *callRef) live() bool { return c.st.Valid() && c.seq == *c.cur }
+func (c *callRef) live() bool { return c.rd.Valid() && c.seq == *c.cur }
+
+// traceStop is the call's ptrace stop; on a notified call it raises a Lua
+// error saying that what raised it needs one.
+func traceStop(L *lua.LState, c *callRef, what string) *engine.Stop {
+	if c.st == nil {
+		L.RaiseError("%s: not available on a notified call of %s (the kernel lets a notification supervisor neither change a call's registers nor see it return; use a trace rule)", what, syscallLabel(c.args.Nr))
+	}
+	return c.st
+}
 
 const maxStringRead = 1 << 20
 
@@ -67,6 +79,8 @@ func (r *Runtime) registerCall() {
 			L.Push(lua.LNumber(c.args.Tid))
 		case "ud":
 			L.Push(lua.LNumber(c.args.UD))
+		case "kind":
+			L.Push(lua.LString(c.kind))
 		case "args":
 			t := L.CreateTable(6, 0)
 			kinds := decode.ArgKinds(c.args.Nr)
@@ -90,7 +104,18 @@ func (r *Runtime) newCall(st *engine.Stop) *lua.LUserData {
 	L := r.L
 	r.callSeq++
 	ud := L.NewUserData()
-	ud.Value = &callRef{st: st, seq: r.callSeq, cur: &r.callSeq, args: callArgs{Tid: st.Tid, Pid: st.Pid, Nr: st.Nr, Args: st.Args, UD: st.UD}}
+	ud.Value = &callRef{st: st, rd: st, kind: "trace", seq: r.callSeq, cur: &r.callSeq, args: callArgs{Tid: st.Tid, Pid: st.Pid, Nr: st.Nr, Args: st.Args, UD: st.UD}}
+	L.SetMetatable(ud, L.GetTypeMetatable(callType))
+	return ud
+}
+
+// newNotifyCall is the call object of a notified call: the same readers,
+// ud 0 (SECCOMP_RET_USER_NOTIF carries no data), kind "notify".
+func (r *Runtime) newNotifyCall(nc *notify.Call) *lua.LUserData {
+	L := r.L
+	r.callSeq++
+	ud := L.NewUserData()
+	ud.Value = &callRef{rd: nc, kind: "notify", seq: r.callSeq, cur: &r.callSeq, args: callArgs{Tid: nc.Tid, Pid: nc.Pid(), Nr: nc.Nr, Args: nc.Args}}
 	L.SetMetatable(ud, L.GetTypeMetatable(callType))
 	return ud
 }
@@ -171,7 +196,7 @@ func callString(L *lua.LState) int {
 	if max < 0 || max > maxStringRead {
 		L.ArgError(3, fmt.Sprintf("max %d out of range 0..%d", max, maxStringRead))
 	}
-	s, truncated, err := c.st.ReadString(c.args.Args[i], max)
+	s, truncated, err := c.rd.ReadString(c.args.Args[i], max)
 	if err != nil {
 		return pushFail(L, err)
 	}
@@ -189,7 +214,7 @@ func callBytes(L *lua.LState) int {
 		L.ArgError(3, fmt.Sprintf("length %d out of range 0..%d", n, maxStringRead))
 	}
 	buf := make([]byte, n)
-	got, err := c.st.ReadMemory(c.args.Args[i], buf)
+	got, err := c.rd.ReadMemory(c.args.Args[i], buf)
 	if err != nil {
 		return pushFail(L, err)
 	}
@@ -279,7 +304,7 @@ func callFdPath(L *lua.LState) int {
 	if fd < 0 {
 		return pushFail(L, fmt.Errorf("argument %d is not a file descriptor (%d)", i+1, fd))
 	}
-	p, err := c.st.FdPath(int(fd))
+	p, err := c.rd.FdPath(int(fd))
 	if err != nil {
 		return pushFail(L, err)
 	}
@@ -295,7 +320,7 @@ func callSetArg(L *lua.LState) int {
 	if err != nil {
 		L.ArgError(3, err.Error())
 	}
-	if err := c.st.SetArg(i, v); err != nil {
+	if err := traceStop(L, c, "set_arg").SetArg(i, v); err != nil {
 		L.RaiseError("set_arg: %s", err.Error())
 	}
 	c.args.Args[i] = v
@@ -307,7 +332,7 @@ func callSetArg(L *lua.LState) int {
 func (r *Runtime) callOnReturn(L *lua.LState) int {
 	c := checkCall(L, 1, true)
 	fn := L.CheckFunction(2)
-	err := c.st.OnReturn(func(st *engine.Stop, ret int64) (int64, bool, error) {
+	err := traceStop(L, c, "on_return").OnReturn(func(st *engine.Stop, ret int64) (int64, bool, error) {
 		L.Push(fn)
 		L.Push(retValue(st.Nr, ret))
 		L.Push(r.newCall(st))
@@ -349,7 +374,7 @@ func callArgv(L *lua.LState) int {
 	if max < 0 || max > 1<<16 {
 		L.ArgError(3, fmt.Sprintf("max %d out of range 0..65536", max))
 	}
-	items, truncated, err := c.st.ReadStringArray(c.args.Args[i], max, 4096)
+	items, truncated, err := c.rd.ReadStringArray(c.args.Args[i], max, 4096)
 	if err != nil {
 		return pushFail(L, err)
 	}
@@ -365,7 +390,7 @@ func callArgv(L *lua.LState) int {
 // call:cwd() is the calling process's working directory.
 func callCwd(L *lua.LState) int {
 	c := checkCall(L, 1, true)
-	p, err := c.st.Cwd()
+	p, err := c.rd.Cwd()
 	if err != nil {
 		return pushFail(L, err)
 	}

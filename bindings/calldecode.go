@@ -96,11 +96,11 @@ func decodedCall(L *lua.LState) (*callRef, *decode.Call) {
 	live := c.live()
 	var mem decode.Memory
 	if live {
-		mem = c.st
+		mem = c.rd
 	}
 	cache := cacheOf(L)
 	tid := c.args.Tid
-	atExit := live && c.st.AtExit()
+	atExit := live && c.rd.AtExit()
 	if !atExit && !haveRet {
 		d := decode.Decode(c.args.Nr, c.args.Args, mem, o)
 		if live {
@@ -112,7 +112,7 @@ func decodedCall(L *lua.LState) (*callRef, *decode.Call) {
 		return c, d
 	}
 	if !haveRet && live {
-		if rv, ok := any(c.st).(returnValuer); ok {
+		if rv, ok := any(c.rd).(returnValuer); ok {
 			ret, haveRet = rv.Ret()
 		}
 	}

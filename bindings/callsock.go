@@ -69,7 +69,7 @@ func callSocket(L *lua.LState) int {
 	if L.GetTop() >= 2 {
 		i = checkArgIndex(L, 2)
 	}
-	si, err := c.st.Socket(fdArg(c, i))
+	si, err := traceStop(L, c, "socket").Socket(fdArg(c, i))
 	if err != nil {
 		return pushFail(L, err)
 	}
@@ -82,7 +82,7 @@ func callSocket(L *lua.LState) int {
 // before the call runs.
 func callFilesShared(L *lua.LState) int {
 	c := checkCall(L, 1, true)
-	shared, err := c.st.FilesShared()
+	shared, err := traceStop(L, c, "files_shared").FilesShared()
 	if err != nil {
 		return pushFail(L, err)
 	}
@@ -105,7 +105,7 @@ func callFilesShared(L *lua.LState) int {
 // not a socket the tracer can reach.
 func callAddresses(L *lua.LState) int {
 	c := checkCall(L, 1, true)
-	sc, err := c.st.SockCall()
+	sc, err := traceStop(L, c, "addresses").SockCall()
 	if err != nil {
 		L.RaiseError("addresses: %s is %s", syscallLabel(c.args.Nr), err.Error())
 	}
@@ -182,7 +182,7 @@ func sockaddrBytes(c *callRef, i, li int, n uint64) ([]byte, error) {
 		if op == engine.SockSendto {
 			ai, al = 4, 5
 		}
-		if i == ai && li == al {
+		if i == ai && li == al && c.st != nil {
 			sc, err := c.st.SockCall()
 			if err != nil {
 				return nil, err
@@ -198,7 +198,7 @@ func sockaddrBytes(c *callRef, i, li int, n uint64) ([]byte, error) {
 		n = math.MaxInt32
 	}
 	buf := make([]byte, n)
-	got, err := c.st.ReadMemory(c.args.Args[i], buf)
+	got, err := c.rd.ReadMemory(c.args.Args[i], buf)
 	if err != nil {
 		return nil, err
 	}

@@ -180,7 +180,7 @@ func eventsEmit(L *lua.LState) int {
 		ev.Pid, ev.Tid, ev.Nr, ev.Syscall = c.args.Pid, c.args.Tid, &nr, syscallLabel(nr)
 		var mem decode.Memory
 		if c.live() {
-			mem = c.st
+			mem = c.rd
 		}
 		d := decode.Decode(nr, c.args.Args, mem, decode.Options{})
 		ev.Args, ev.Call = eventArgs(d), d.CallText()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sctrace-lua/sctrace-lua/bindings/forksnap"
 	"github.com/sctrace-lua/sctrace-lua/engine"
+	"github.com/sctrace-lua/sctrace-lua/engine/filter"
 	"github.com/sctrace-lua/sctrace-lua/engine/landlock"
 )
 
@@ -89,15 +90,68 @@ func (r *Runtime) processExec(L *lua.LState) int {
 		r.execFailed = true
 		L.RaiseError("exec: %s: %s", path, err.Error())
 	}
-	err = engine.Exec(resolved, argv, os.Environ(), r.armed, fds...)
+	progs, listener, needTrace, err := compileArmed(r.armed)
+	if err != nil {
+		closeAll(fds)
+		r.execFailed = true
+		L.RaiseError("exec: %s: %s", path, err.Error())
+	}
+	err = engine.ExecChild(engine.ExecSpec{Path: resolved, Argv: argv, Env: os.Environ(),
+		Programs: progs, Rulesets: fds, Listener: listener, Ctl: -1}, needTrace)
 	closeAll(fds)
 	r.execFailed = true
 	var ee *engine.ExecError
 	if errors.As(err, &ee) {
+		if ee.Err != nil {
+			L.RaiseError("exec: %s: %s", path, ee.Err.Error())
+		}
 		L.RaiseError("exec: %s: %s", path, ee.Errno.Error())
 	}
 	L.RaiseError("%s", err.Error())
 	return 0
+}
+
+// armedProgram is one filter exec() installs: a context's spec, compiled
+// at exec (see compileArmed), or a profile's program.
+type armedProgram struct {
+	spec *filter.Spec
+	bpf  []byte
+}
+
+// compileArmed compiles the armed filters in their order. listener is the
+// index of the program with notify rules (-1: none), needTrace whether
+// any has trace rules. Guarding the tracer (filter.Spec.TracerGuarded)
+// refuses every later filter with a listener, so the guard rule goes in
+// the last context's program instead: after the listener's.
+func compileArmed(armed []armedProgram) (progs [][]byte, listener int, needTrace bool, err error) {
+	listener = -1
+	last := -1
+	for i, a := range armed {
+		if a.spec == nil {
+			continue
+		}
+		last = i
+		needTrace = needTrace || a.spec.Uses(filter.Trace)
+	}
+	for i, a := range armed {
+		if a.spec == nil {
+			progs = append(progs, a.bpf)
+			continue
+		}
+		s := *a.spec
+		if i == last && needTrace {
+			s = s.ListenerGuarded()
+		}
+		ps, err := s.Programs()
+		if err != nil {
+			return nil, -1, false, fmt.Errorf("compiling seccomp filter: %w", err)
+		}
+		progs = append(progs, ps...)
+		if s.Uses(filter.Notify) {
+			listener = len(progs) - 1 // the spec's own program comes after its guards
+		}
+	}
+	return progs, listener, needTrace, nil
 }
 
 // createRulesets makes each armed Landlock ruleset in the kernel, here in

@@ -367,7 +367,7 @@ func (r *Runtime) profileLoad(L *lua.LState) int {
 	if !r.inChild {
 		L.RaiseError("profile:load() outside a Process.fork block would filter the tracer itself; call it inside the forked function, before exec()")
 	}
-	r.armed = append(r.armed, v.bpf)
+	r.armed = append(r.armed, armedProgram{bpf: v.bpf})
 	L.Push(L.Get(1))
 	return 1
 }

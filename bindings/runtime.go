@@ -41,8 +41,8 @@ type Runtime struct {
 	stderr   io.Writer
 	scripts  fs.FS
 
-	inChild bool     // running a Process.fork block
-	armed   [][]byte // BPF programs armed by ctx:load(), installed by exec()
+	inChild bool           // running a Process.fork block
+	armed   []armedProgram // filters armed by ctx:load() and p:load(), installed by exec()
 	// Landlock rulesets armed by ruleset:load(), entered by exec()
 	armedLandlock []landlock.Ruleset
 	execFailed    bool   // the last exec() failed: the child exits 127

@@ -19,6 +19,11 @@ func (r *Runtime) seccompModule() *lua.LTable {
 		"attach":          r.seccompAttach,
 		"errno":           seccompErrno,
 		"syscall_class":   seccompSyscallClass,
+		"open_beneath":    seccompOpenBeneath,
+		"close":           seccompClose,
+		"sendfd":          seccompSendfd,
+		"recvfd":          seccompRecvfd,
+		"serve":           r.seccompServe,
 	}
 	return r.L.SetFuncs(r.L.NewTable(), funcs)
 }
@@ -353,11 +358,18 @@ func (r *Runtime) ctxLoad(L *lua.LState) int {
 	if !r.inChild {
 		L.RaiseError("ctx:load() outside a Process.fork block would filter the tracer itself; call it inside the forked function, before exec()")
 	}
-	progs, err := c.spec.TracerGuarded().Programs()
-	if err != nil {
+	if _, err := c.spec.TracerGuarded().Programs(); err != nil {
 		L.RaiseError("loading seccomp filter: %s", err.Error())
 	}
-	r.armed = append(r.armed, progs...)
+	if c.spec.Uses(filter.Notify) {
+		for _, a := range r.armed {
+			if a.spec != nil && a.spec.Uses(filter.Notify) {
+				L.RaiseError("loading seccomp filter: a context with notify rules is loaded already (the kernel allows one notification listener per process: put the notify rules in one context)")
+			}
+		}
+	}
+	spec := c.spec
+	r.armed = append(r.armed, armedProgram{spec: &spec})
 	L.Push(L.Get(1))
 	return 1
 }

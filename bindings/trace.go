@@ -9,6 +9,7 @@ import (
 
 	"github.com/sctrace-lua/sctrace-lua/engine"
 	"github.com/sctrace-lua/sctrace-lua/engine/filter"
+	"github.com/sctrace-lua/sctrace-lua/engine/notify"
 )
 
 // Seccomp.start_trace(pid, fn) → status of pid. fn(syscall, pid, ud, call)
@@ -40,8 +41,24 @@ func (r *Runtime) seccompStartTrace(L *lua.LState) int {
 	r.guard = g
 	defer func() { r.guard = prev }()
 	tr := &tracing{r: r, fn: fn, wantCall: wantsCall(fn, 4)}
-	hooks := engine.Hooks{Seccomp: tr.onSeccomp, Interrupt: g.interrupt}
+	hooks := engine.Hooks{Seccomp: tr.onSeccomp, Notify: tr.onNotify, Interrupt: g.interrupt}
 	if opts, ok := L.Get(3).(*lua.LTable); ok {
+		if f, ok := opts.RawGetString("on_listener").(*lua.LFunction); ok {
+			// on_listener(fd) → true when it passed the listener on
+			// (Seccomp.sendfd): notify-only children only
+			hooks.Listener = func(fd int) (bool, error) {
+				L.Push(f)
+				L.Push(lua.LNumber(fd))
+				if err := r.pcall(1, 1); err != nil {
+					return false, err
+				}
+				handed := lua.LVAsBool(L.Get(-1))
+				L.Pop(1)
+				return handed, nil
+			}
+		} else if opts.RawGetString("on_listener") != lua.LNil {
+			L.ArgError(3, "on_listener must be a function")
+		}
 		if f, ok := opts.RawGetString("on_exit").(*lua.LFunction); ok {
 			tr.onExitFn = f
 			hooks.Exit = tr.onExit
@@ -51,7 +68,7 @@ func (r *Runtime) seccompStartTrace(L *lua.LState) int {
 	} else if L.Get(3) != lua.LNil {
 		L.ArgError(3, "options table expected, got "+L.Get(3).Type().String())
 	}
-	st, err := r.sess.Trace(pid, hooks)
+	st, err := r.sess.Serve(pid, hooks)
 	if err != nil {
 		var he *engine.HandlerError
 		if errors.As(err, &he) {
@@ -147,6 +164,38 @@ func (t *tracing) onSeccomp(st *engine.Stop) (engine.Decision, error) {
 	if err != nil {
 		return d, fmt.Errorf("callback for %s returned %w", syscallLabel(st.Nr), err)
 	}
+	if d.Verdict == engine.ReplyFd {
+		return engine.Decision{}, fmt.Errorf("callback for %s returned {\"fd\", …}, which answers notified calls only (a trace stop cannot hand over a descriptor)", syscallLabel(st.Nr))
+	}
+	return d, nil
+}
+
+// onNotify runs the callback for a notified call: the same arguments as
+// at a trace stop, ud 0 and call.kind "notify". A decision a notified call
+// cannot take ("emulate") is an error.
+func (t *tracing) onNotify(nc *notify.Call) (engine.Decision, error) {
+	L := t.r.L
+	L.Push(t.fn)
+	L.Push(t.nums.get(nc.Nr))
+	L.Push(t.nums.get(nc.Pid()))
+	L.Push(t.nums.get(0))
+	nargs := 3
+	if t.wantCall {
+		L.Push(t.r.newNotifyCall(nc))
+		nargs = 4
+	}
+	if err := t.r.pcall(nargs, 1); err != nil {
+		return engine.Decision{}, err
+	}
+	ret := L.Get(-1)
+	L.Pop(1)
+	if s, ok := ret.(lua.LString); ok && s == decisionEmulate {
+		return engine.Decision{}, fmt.Errorf("callback for %s returned \"emulate\", which needs a trace stop (answer a notified call with {\"fd\", n} instead)", syscallLabel(nc.Nr))
+	}
+	d, err := toDecision(ret)
+	if err != nil {
+		return d, fmt.Errorf("callback for %s returned %w", syscallLabel(nc.Nr), err)
+	}
 	return d, nil
 }
 
@@ -181,7 +230,7 @@ func syscallLabel(nr int) string {
 	return fmt.Sprintf("syscall %d", nr)
 }
 
-const decisionHelp = `nothing, "allow", "emulate", {"errno", E}, {"retval", n}, "kill" or "kill_all"`
+const decisionHelp = `nothing, "allow", "emulate", {"errno", E}, {"retval", n}, {"fd", n} (notify), "kill" or "kill_all"`
 
 // toDecision reads a callback's answer.
 func toDecision(v lua.LValue) (engine.Decision, error) {
@@ -212,6 +261,14 @@ func toDecision(v lua.LValue) (engine.Decision, error) {
 				return engine.Decision{}, fmt.Errorf("{\"retval\", …}: %w", err)
 			}
 			return engine.Decision{Verdict: engine.Return, Value: int64(n)}, nil
+		case "fd":
+			// {"fd", n [, cloexec = true]}: a notified call returns a copy
+			// of the supervisor's descriptor n (SECCOMP_IOCTL_NOTIF_ADDFD)
+			n, ok := v.RawGetInt(2).(lua.LNumber)
+			if !ok || n < 0 || n != lua.LNumber(int32(n)) {
+				return engine.Decision{}, fmt.Errorf("{\"fd\", …}: a descriptor number expected, got %s", lua.LVAsString(v.RawGetInt(2)))
+			}
+			return engine.Decision{Verdict: engine.ReplyFd, Value: int64(n), Cloexec: lua.LVAsBool(v.RawGetString("cloexec"))}, nil
 		default:
 			return engine.Decision{}, fmt.Errorf("an unknown decision {%q, …} (expected %s)", kind, decisionHelp)
 		}

@@ -1,6 +1,10 @@
 package engine
 
-import "syscall"
+import (
+	"syscall"
+
+	"github.com/sctrace-lua/sctrace-lua/engine/notify"
+)
 
 // Verdict is what happens to a call at its seccomp stop.
 type Verdict uint8
@@ -27,6 +31,11 @@ const (
 	// kernel restarts an interrupted call (SA_RESTART). A Later that was
 	// interrupted by a signal for the tracee returns it.
 	Restart
+	// ReplyFd (notified calls only) makes the call return a copy of this
+	// process's descriptor Decision.Value, installed in the caller
+	// (close-on-exec with Decision.Cloexec). The descriptor is handed
+	// over: this process closes its own once the call is answered.
+	ReplyFd
 )
 
 // Decision is a handler's answer at a seccomp stop.
@@ -35,6 +44,8 @@ type Decision struct {
 	Value   int64
 	// Later decides a Hold (nil otherwise).
 	Later Deferred
+	// Cloexec: the descriptor of a ReplyFd is close-on-exec in the caller.
+	Cloexec bool
 }
 
 // Hooks are the handler's callbacks. They run on the tracer thread while
@@ -43,6 +54,16 @@ type Hooks struct {
 	// Seccomp runs at each SECCOMP_RET_TRACE stop. An error kills the
 	// traced tree and ends Trace with a *HandlerError.
 	Seccomp func(*Stop) (Decision, error)
+	// Notify runs for each notified call (SECCOMP_RET_USER_NOTIF) when
+	// the tree is served by Session.Serve; nil answers CONTINUE. It may
+	// decide Allow (CONTINUE), Fail, Return, ReplyFd, KillProcess or
+	// KillAll. An error kills the tree, as for Seccomp.
+	Notify func(*notify.Call) (Decision, error)
+	// Listener, if set, gets the child's notification listener when Serve
+	// serves it without ptrace; handed reports that it passed the
+	// descriptor on (notify.SendFd) for another process to serve: Serve
+	// then only waits for the child. The descriptor stays Serve's.
+	Listener func(fd int) (handed bool, err error)
 	// Exit, if set, runs when a traced process (thread group) has ended,
 	// the root included. An error kills the rest of the traced tree and
 	// ends Trace with a *HandlerError.

@@ -35,7 +35,11 @@
 // Children started with Spawn wait, before running anything, until the parent
 // releases them: Session.Trace seizes the child and then releases it, so no
 // traced syscall can run before the tracer is attached (it would fail with
-// ENOSYS). Wait and Kill release a child untraced. Every tracee is seized with
+// ENOSYS). Session.Serve releases it unseized; the child asks over its
+// control socket, at exec and before installing its filters, for a tracer
+// (trace rules) and passes its notification listener (notify rules), so a
+// child with notify rules only is never ptraced (serve.go). Wait and Kill
+// release a child untraced. Every tracee is seized with
 // PTRACE_O_EXITKILL, so when the tracer dies its tracees die with it.
 //
 // Statuses of children that wait4(-1) collects while tracing, but that are not

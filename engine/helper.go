@@ -20,21 +20,26 @@ const helperEnv = "SCTRACE_LUA_HELPER"
 // helper removes it again before the program it execs can inherit it.
 const procsEnv = "SCTRACE_LUA_HELPER_PROCS"
 
-// fdsEnv tells the helper where its release pipe, payload and ready pipe
-// are ("R,P,Y"): Spawn puts them above every descriptor the command
-// inherits, so fds 3, 4, 5… reach it untouched (see inheritedFds).
+// fdsEnv tells the helper where its release pipe, payload, ready pipe
+// and control socket are ("R,P,Y,C"): Spawn puts them above every
+// descriptor the command inherits, so fds 3, 4, 5… reach it untouched (see
+// inheritedFds).
 const fdsEnv = "SCTRACE_LUA_HELPER_FDS"
 
 // The helper's own descriptors, from fdsEnv; -1 when absent.
-var releaseFd, payloadFd, readyFd = -1, -1, -1
+var releaseFd, payloadFd, readyFd, ctlFd = -1, -1, -1, -1
+
+// served is set by AwaitRelease when the parent serves this helper with
+// Session.Serve: exec then asks it for what the filters need (ExecChild).
+var served bool
 
 func init() {
 	// The helper installs its filter and calls execve from the main thread,
 	// the only one the parent seized; keep the main goroutine on it.
 	if IsHelper() {
 		runtime.LockOSThread()
-		releaseFd, payloadFd, readyFd = helperFds(os.Getenv(fdsEnv))
-		for _, fd := range []int{releaseFd, payloadFd, readyFd} {
+		releaseFd, payloadFd, readyFd, ctlFd = helperFds(os.Getenv(fdsEnv))
+		for _, fd := range []int{releaseFd, payloadFd, readyFd, ctlFd} {
 			if fd >= 0 {
 				unix.CloseOnExec(fd) // never the command's
 			}
@@ -49,21 +54,21 @@ func init() {
 	}
 }
 
-// helperFds parses fdsEnv's value: three descriptors or none.
-func helperFds(v string) (release, payload, ready int) {
-	var fds [3]int
+// helperFds parses fdsEnv's value: four descriptors or none.
+func helperFds(v string) (release, payload, ready, ctl int) {
+	var fds [4]int
 	parts := strings.Split(v, ",")
 	if len(parts) != len(fds) {
-		return -1, -1, -1
+		return -1, -1, -1, -1
 	}
 	for i, p := range parts {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 3 {
-			return -1, -1, -1
+			return -1, -1, -1, -1
 		}
 		fds[i] = n
 	}
-	return fds[0], fds[1], fds[2]
+	return fds[0], fds[1], fds[2], fds[3]
 }
 
 // IsHelper reports whether this process is a child started by Spawn.
@@ -77,6 +82,7 @@ type Child struct {
 	Pid      int
 	release  *os.File
 	ready    *os.File // closed by awaitReady
+	ctl      int      // our end of the control socket (see Serve); -1 once closed
 	released bool
 }
 
@@ -106,6 +112,15 @@ func spawn(mode string, payload []byte, args []string) (*Child, error) {
 	}
 	pf := os.NewFile(uintptr(pfd), "payload")
 	defer pf.Close()
+	// The control socket: a served child asks for a tracer over it and
+	// passes its notification listener (see Serve).
+	ctl, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		rw.Close()
+		return nil, fmt.Errorf("creating control socket: %w", err)
+	}
+	theirCtl := os.NewFile(uintptr(ctl[1]), "ctl")
+	defer theirCtl.Close()
 	if _, err := pf.Write(payload); err != nil {
 		rw.Close()
 		return nil, fmt.Errorf("writing payload: %w", err)
@@ -119,8 +134,8 @@ func spawn(mode string, payload []byte, args []string) (*Child, error) {
 	// descriptor this process opens itself is close-on-exec).
 	files := inheritedFds()
 	top := len(files)
-	files = append(files, rr.Fd(), pf.Fd(), yw.Fd())
-	env := append(cleanEnv(), helperEnv+"="+mode, fmt.Sprintf("%s=%d,%d,%d", fdsEnv, top, top+1, top+2))
+	files = append(files, rr.Fd(), pf.Fd(), yw.Fd(), theirCtl.Fd())
+	env := append(cleanEnv(), helperEnv+"="+mode, fmt.Sprintf("%s=%d,%d,%d,%d", fdsEnv, top, top+1, top+2, top+3))
 	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
 		env = append(env, "GOMAXPROCS=1", procsEnv+"=1")
 	}
@@ -133,12 +148,14 @@ func spawn(mode string, payload []byte, args []string) (*Child, error) {
 	runtime.KeepAlive(rr)
 	runtime.KeepAlive(pf)
 	runtime.KeepAlive(yw)
+	runtime.KeepAlive(theirCtl)
 	if err != nil {
 		rw.Close()
 		yr.Close()
+		unix.Close(ctl[0])
 		return nil, fmt.Errorf("starting helper child: %w", err)
 	}
-	return &Child{Pid: pid, release: rw, ready: yr}, nil
+	return &Child{Pid: pid, release: rw, ready: yr, ctl: ctl[0]}, nil
 }
 
 // closeFd in a ProcAttr.Files list closes that number in the child.
@@ -193,9 +210,25 @@ func (c *Child) awaitReady() {
 	c.ready = nil
 }
 
+// Release bytes: a child released with releaseServed talks to a parent
+// running Serve over its control socket.
+const (
+	releasePlain  = 1
+	releaseServed = 2
+)
+
 // Release lets the child run. Closing without a byte would mean "parent
 // gone", so write one first.
-func (c *Child) Release() error {
+func (c *Child) Release() error { return c.releaseWith(releasePlain) }
+
+func (c *Child) closeCtl() {
+	if c.ctl >= 0 {
+		unix.Close(c.ctl)
+		c.ctl = -1
+	}
+}
+
+func (c *Child) releaseWith(b byte) error {
 	if c.released {
 		return nil
 	}
@@ -204,7 +237,10 @@ func (c *Child) Release() error {
 		c.ready.Close()
 		c.ready = nil
 	}
-	_, err := c.release.Write([]byte{1})
+	if b != releaseServed {
+		c.closeCtl()
+	}
+	_, err := c.release.Write([]byte{b})
 	c.release.Close()
 	if err != nil {
 		return fmt.Errorf("releasing child %d: %w", c.Pid, err)
@@ -256,6 +292,11 @@ func AwaitRelease() error {
 	var b [1]byte
 	n, err := f.Read(b[:])
 	if n == 1 {
+		served = b[0] == releaseServed
+		if !served && ctlFd >= 0 {
+			unix.Close(ctlFd)
+			ctlFd = -1
+		}
 		return nil
 	}
 	if err == nil || err == io.EOF {

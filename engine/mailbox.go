@@ -124,6 +124,9 @@ func (m *mailbox) ringer() {
 			case <-m.done:
 				return
 			case <-t.C:
+			case <-m.ring:
+				// a new post: the last job may be taken already, so
+				// ring for this one now rather than an interval later
 			}
 		}
 	}

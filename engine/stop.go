@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sctrace-lua/sctrace-lua/engine/notify"
 )
 
 // Stop is one seccomp stop, handed to Hooks.Seccomp. It is valid only during
@@ -255,3 +257,21 @@ func (s *Stop) Cwd() (string, error) {
 	}
 	return p, nil
 }
+
+// CallReader is what a handler can read of a stopped call's caller,
+// whichever stop source stopped it: a ptrace Stop or a notified call
+// (notify.Call, whose readers also check that the call is still pending).
+type CallReader interface {
+	Valid() bool
+	AtExit() bool
+	ReadMemory(addr uint64, b []byte) (int, error)
+	ReadString(addr uint64, max int) (string, bool, error)
+	ReadStringArray(addr uint64, maxItems, maxLen int) ([]string, bool, error)
+	FdPath(fd int) (string, error)
+	Cwd() (string, error)
+}
+
+var (
+	_ CallReader = (*Stop)(nil)
+	_ CallReader = (*notify.Call)(nil)
+)

@@ -29,6 +29,19 @@ func (s Spec) TracerGuarded() Spec {
 	if !tracing {
 		return s
 	}
+	return s.ListenerGuarded()
+}
+
+// ListenerGuarded returns s plus the rule TracerGuarded adds, whatever
+// rules s has: for a filter installed after the traced ones (the
+// listener's own filter must be installed before any guarded one). A spec
+// with a rule of its own for seccomp(2) is returned as it is.
+func (s Spec) ListenerGuarded() Spec {
+	for _, r := range s.Rules {
+		if r.Syscall == unix.SYS_SECCOMP {
+			return s
+		}
+	}
 	deny, err := ErrnoAction(int(unix.EPERM))
 	if err != nil {
 		return s

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,13 +29,77 @@ type Call struct {
 	answered bool
 }
 
-// Pid is the calling thread's thread group (from /proc; the thread id
-// itself when /proc cannot tell).
+// Pid is the calling thread's thread group (PIDFD_GET_INFO, Linux 6.13,
+// else /proc; the thread id itself when neither can tell).
 func (c *Call) Pid() int {
 	if c.tgid == 0 {
-		c.tgid = procTgid(c.Tid)
+		c.tgid = c.l.tgids.of(c.Tid)
 	}
 	return c.tgid
+}
+
+// tgidCache keeps a pidfd per caller thread, to ask it for the thread
+// group (PIDFD_GET_INFO) with one ioctl: opening a pidfd allocates a file,
+// and /proc/TID/status makes the kernel format a page of text. A cached
+// pidfd names one task: the ioctl fails with ESRCH once that task is gone,
+// even if its number was reused, so a hit is always the live thread of
+// that number, which is the caller's while its notification is pending.
+type tgidCache struct {
+	mu  sync.Mutex
+	fds map[int]int // tid → pidfd
+}
+
+const maxCachedPidfds = 1024
+
+func (t *tgidCache) of(tid int) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if fd, ok := t.fds[tid]; ok {
+		if g := pidfdTgid(fd); g > 0 {
+			return g
+		}
+		unix.Close(fd) // that task is gone: tid names another one now
+		delete(t.fds, tid)
+	}
+	r, _, e := unix.RawSyscall(unix.SYS_PIDFD_OPEN, uintptr(tid), unix.PIDFD_THREAD, 0)
+	if e != 0 {
+		return procTgid(tid)
+	}
+	fd := int(r)
+	unix.CloseOnExec(fd)
+	g := pidfdTgid(fd)
+	if g <= 0 {
+		unix.Close(fd)
+		return procTgid(tid)
+	}
+	if t.fds == nil || len(t.fds) >= maxCachedPidfds {
+		t.closeLocked()
+		t.fds = map[int]int{}
+	}
+	t.fds[tid] = fd
+	return g
+}
+
+func pidfdTgid(fd int) int {
+	info := unix.PidfdInfo{Mask: unix.PIDFD_INFO_PID}
+	_, _, e := unix.RawSyscall(unix.SYS_IOCTL, uintptr(fd), unix.PIDFD_GET_INFO, uintptr(unsafe.Pointer(&info)))
+	if e != 0 {
+		return -1
+	}
+	return int(info.Tgid)
+}
+
+func (t *tgidCache) closeLocked() {
+	for _, fd := range t.fds {
+		unix.Close(fd)
+	}
+	t.fds = nil
+}
+
+func (t *tgidCache) close() {
+	t.mu.Lock()
+	t.closeLocked()
+	t.mu.Unlock()
 }
 
 // Valid reports whether the call is still pending: not answered, and its

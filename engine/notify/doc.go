@@ -18,6 +18,11 @@
 // only when the supervisor performs the call itself and answers with its
 // result, as ReplyFd does for an open.
 //
+// OpenBeneath is the supervisor's half of such an emulated open (openat2
+// with RESOLVE_BENEATH and no symlinks); SendFd and RecvFd pass a listener
+// to another process over a unix socket (SCM_RIGHTS), which serves it as
+// its own. engine.Session.Serve and ServeListener run the serving loop.
+//
 // A Listener is safe for use by one receiving goroutine and one answering
 // goroutine at a time; a Call belongs to whoever received it.
 package notify

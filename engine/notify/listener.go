@@ -2,6 +2,7 @@ package notify
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"unsafe"
 
@@ -44,6 +45,33 @@ type Listener struct {
 	closed bool
 	// wake interrupts a Wait: Close writes to it.
 	wakeR, wakeW int
+	// raw: Wait, WaitFd and Receive block without the Go runtime's
+	// syscall bookkeeping (see SetRaw).
+	raw bool
+	// tgids finds the callers' thread groups (Call.Pid).
+	tgids tgidCache
+}
+
+// SetRaw makes Wait, WaitFd and Receive block in raw system calls: the
+// blocked thread keeps its P, so the runtime neither hands it to another
+// thread nor wakes one when the wait ends (the engine's wait4 does the
+// same). The cost: a garbage collection that starts meanwhile waits for
+// the next notification. Precondition: the caller's OS thread is locked
+// and no other goroutine of the program must make progress while it
+// waits (a single-threaded supervisor loop).
+func (l *Listener) SetRaw() { l.raw = true }
+
+// poll is poll(2) with no time limit, raw with SetRaw.
+func (l *Listener) poll(fds []unix.PollFd) error {
+	if !l.raw {
+		_, err := unix.Poll(fds, -1)
+		return err
+	}
+	_, _, e := unix.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), uintptr(len(fds)), 0, 0, 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
 }
 
 // NewListener takes ownership of fd, a listener descriptor.
@@ -74,10 +102,12 @@ func (l *Listener) Close() error {
 	return unix.Close(l.fd)
 }
 
-// release frees the wake pipe; called once nothing can Wait any more.
+// release frees the wake pipe and the cached pidfds; called once nothing
+// can Wait any more.
 func (l *Listener) release() {
 	unix.Close(l.wakeR)
 	unix.Close(l.wakeW)
+	l.tgids.close()
 }
 
 // Shutdown closes the listener and its wake pipe; no Wait may be running.
@@ -103,7 +133,7 @@ func (l *Listener) Wait() error {
 	fds := []unix.PollFd{{Fd: int32(l.fd), Events: unix.POLLIN}, {Fd: int32(l.wakeR), Events: unix.POLLIN}}
 	for {
 		fds[0].Revents, fds[1].Revents = 0, 0
-		_, err := unix.Poll(fds, -1)
+		err := l.poll(fds)
 		if err == unix.EINTR {
 			continue
 		}
@@ -128,8 +158,12 @@ func (l *Listener) Wait() error {
 // returns ErrGone and the caller receives again.
 func (l *Listener) Receive(c *Call) error {
 	var n seccompNotif
+	sys := unix.Syscall
+	if l.raw {
+		sys = unix.RawSyscall
+	}
 	for {
-		_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(l.fd), unix.SECCOMP_IOCTL_NOTIF_RECV, uintptr(unsafe.Pointer(&n)))
+		_, _, e := sys(unix.SYS_IOCTL, uintptr(l.fd), unix.SECCOMP_IOCTL_NOTIF_RECV, uintptr(unsafe.Pointer(&n)))
 		switch e {
 		case 0:
 			*c = Call{ID: n.ID, Tid: int(n.Pid), Nr: int(n.Data.Nr), Arch: n.Data.Arch, IP: n.Data.IP, Args: n.Data.Args, l: l, mem: -1}
@@ -147,7 +181,8 @@ func (l *Listener) Receive(c *Call) error {
 
 // idValid reports whether notification id is still pending.
 func (l *Listener) idValid(id uint64) bool {
-	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(l.fd), unix.SECCOMP_IOCTL_NOTIF_ID_VALID, uintptr(unsafe.Pointer(&id)))
+	// these ioctls never block: raw, as the runtime needs no notice
+	_, _, e := unix.RawSyscall(unix.SYS_IOCTL, uintptr(l.fd), unix.SECCOMP_IOCTL_NOTIF_ID_VALID, uintptr(unsafe.Pointer(&id)))
 	return e == 0
 }
 
@@ -155,7 +190,7 @@ func (l *Listener) idValid(id uint64) bool {
 // call was pending) is ErrGone.
 func (l *Listener) send(r *seccompNotifResp) error {
 	for {
-		_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(l.fd), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(r)))
+		_, _, e := unix.RawSyscall(unix.SYS_IOCTL, uintptr(l.fd), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(r)))
 		switch e {
 		case 0:
 			return nil
@@ -170,17 +205,64 @@ func (l *Listener) send(r *seccompNotifResp) error {
 
 // addFd installs srcfd in the caller (SECCOMP_IOCTL_NOTIF_ADDFD) and, with
 // send, answers the call with the new descriptor's number in one step.
+//
+// The ioctl waits for the caller to install the descriptor, and a signal
+// that interrupts that wait makes the kernel drop the request and restart
+// the ioctl, which then finds the call answered and fails with EINPROGRESS
+// (the Go runtime's preemption signal is enough). So every signal is
+// blocked on this thread for the ioctl: from the first raw syscall to the
+// last nothing can reschedule the goroutine, and pending signals arrive
+// once the mask is back.
 func (l *Listener) addFd(a *seccompNotifAddfd) (int, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	all, old := ^uint64(0), uint64(0)
+	if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&all)), uintptr(unsafe.Pointer(&old)), 8, 0, 0); e != 0 {
+		return -1, fmt.Errorf("blocking signals for ADDFD: %w", e)
+	}
+	var r uintptr
+	var e unix.Errno
 	for {
-		r, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(l.fd), unix.SECCOMP_IOCTL_NOTIF_ADDFD, uintptr(unsafe.Pointer(a)))
-		switch e {
-		case 0:
-			return int(r), nil
-		case unix.EINTR:
-			continue
-		case unix.ENOENT:
-			return -1, ErrGone
+		r, _, e = unix.RawSyscall(unix.SYS_IOCTL, uintptr(l.fd), unix.SECCOMP_IOCTL_NOTIF_ADDFD, uintptr(unsafe.Pointer(a)))
+		if e != unix.EINTR {
+			break
 		}
-		return -1, fmt.Errorf("adding a descriptor to notified call %d: %w", a.ID, e)
+	}
+	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
+	switch e {
+	case 0:
+		return int(r), nil
+	case unix.ENOENT:
+		return -1, ErrGone
+	}
+	return -1, fmt.Errorf("adding a descriptor to notified call %d: %w", a.ID, e)
+}
+
+// WaitFd is Wait that also watches fd (a pidfd, say): other reports
+// whether fd became readable, in which case no notification needs to be
+// pending. ErrNoUsers and ErrClosed are as for Wait.
+func (l *Listener) WaitFd(fd int) (other bool, err error) {
+	fds := []unix.PollFd{{Fd: int32(l.fd), Events: unix.POLLIN}, {Fd: int32(l.wakeR), Events: unix.POLLIN}, {Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		fds[0].Revents, fds[1].Revents, fds[2].Revents = 0, 0, 0
+		err := l.poll(fds)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("polling notification listener: %w", err)
+		}
+		if fds[1].Revents != 0 || fds[0].Revents&unix.POLLNVAL != 0 {
+			return false, ErrClosed
+		}
+		if fds[0].Revents&unix.POLLIN != 0 {
+			return false, nil
+		}
+		if fds[2].Revents != 0 {
+			return true, nil
+		}
+		if fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0 {
+			return false, ErrNoUsers
+		}
 	}
 }

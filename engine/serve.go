@@ -1,0 +1,582 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sctrace-lua/sctrace-lua/engine/notify"
+)
+
+// Serving a child: Session.Serve releases a spawned child without seizing
+// it, and the child says at its exec what its filters need, over the
+// control socket Spawn made:
+//
+//	child → parent "T"        a tracer, please (the filters have trace
+//	                          rules, or there is no listener to serve);
+//	parent → child "Y"        seized: go on;
+//	parent → child "N"+reason ptrace is refused here (the child fails its
+//	                          exec if it has trace rules, else goes on);
+//	child → parent "L"+fd     the notification listener (SCM_RIGHTS), sent
+//	                          by the C step right after its filter is
+//	                          installed, before execve.
+//
+// A child whose filters are notify rules only is thus never seized: no
+// ptrace at all. The control socket is close-on-exec in the child, so the
+// parent sees its end once the program runs (or the child dies).
+
+// ErrNoTracer: the child's filters have trace rules, but its supervisor
+// could not ptrace it (a seccomp filter of its own refusing ptrace, Yama's
+// ptrace_scope, no CAP_SYS_PTRACE over it, already traced).
+var ErrNoTracer = errors.New("trace rules need ptrace, which the supervisor cannot use here")
+
+// ExecChild is ExecWith in a helper child. needTrace says that the
+// programs have trace rules; e.Listener names the program with notify
+// rules, if any. A child released by Serve tells its parent what it needs
+// first; any other child installs the programs without a listener (so
+// notify rules fail with ENOSYS, as trace rules do without a tracer).
+// Precondition: as Exec.
+func ExecChild(e ExecSpec, needTrace bool) error {
+	if !served || ctlFd < 0 {
+		e.Listener, e.Ctl = -1, -1
+		return ExecWith(e)
+	}
+	if needTrace || e.Listener < 0 {
+		refused, err := askTracer()
+		if err != nil {
+			return &ExecError{Path: e.Path, Errno: syscall.EIO, Err: err}
+		}
+		if refused != "" && needTrace {
+			return &ExecError{Path: e.Path, Errno: syscall.EPERM, Err: fmt.Errorf("%w (%s); notify rules need no tracer", ErrNoTracer, refused)}
+		}
+	}
+	e.Ctl = -1
+	if e.Listener >= 0 {
+		e.Ctl = ctlFd
+	}
+	return ExecWith(e)
+}
+
+// askTracer asks the serving parent to seize this thread; it returns the
+// parent's reason when it could not ("" when seized).
+func askTracer() (string, error) {
+	if err := sendAll(ctlFd, []byte{'T'}); err != nil {
+		return "", fmt.Errorf("asking the supervisor for a tracer: %w", err)
+	}
+	buf := make([]byte, 512)
+	for {
+		n, err := unix.Read(ctlFd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("waiting for the supervisor's tracer: %w", err)
+		}
+		if n == 0 {
+			return "", ErrParentGone
+		}
+		if buf[0] == 'Y' {
+			return "", nil
+		}
+		return strings.TrimSpace(string(buf[1:n])), nil
+	}
+}
+
+func sendAll(fd int, b []byte) error {
+	for {
+		_, err := unix.Write(fd, b)
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// ctlMsg is one message from a served child: kind 0 at end of stream.
+type ctlMsg struct {
+	kind byte
+	fd   int // the listener, for 'L'; -1 otherwise
+}
+
+// recvCtl reads one message from the control socket.
+func recvCtl(fd int) (ctlMsg, error) {
+	buf, oob := make([]byte, 16), make([]byte, unix.CmsgSpace(4*4))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(fd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return ctlMsg{}, fmt.Errorf("reading the control socket: %w", err)
+		}
+		m := ctlMsg{fd: -1}
+		if n > 0 {
+			m.kind = buf[0]
+		}
+		if oobn > 0 {
+			msgs, _ := unix.ParseSocketControlMessage(oob[:oobn])
+			for _, cm := range msgs {
+				fds, _ := unix.ParseUnixRights(&cm)
+				for _, f := range fds {
+					if m.fd < 0 && m.kind == 'L' {
+						m.fd = f
+					} else {
+						unix.Close(f)
+					}
+				}
+			}
+		}
+		if n == 0 {
+			return ctlMsg{}, nil
+		}
+		return m, nil
+	}
+}
+
+// Serve releases the spawned child pid and serves it until it has exited
+// and nothing of its tree is left to serve: ptrace stops (Hooks.Seccomp)
+// when its filters have trace rules or no listener, notified calls
+// (Hooks.Notify) when they have notify rules, both with one loop on this
+// thread when they have both. A child whose filters are notify rules only
+// is never seized (see ExecChild). It returns pid's status. A
+// HandlerError means a hook failed and the tree was killed.
+//
+// Without ptrace only pid itself is known: Hooks.Exit runs for it alone,
+// and "kill_all" kills the processes /proc lists as its descendants.
+func (s *Session) Serve(pid int, h Hooks) (Status, error) {
+	if err := s.checkThread(); err != nil {
+		return Status{}, err
+	}
+	c := s.children[pid]
+	if c == nil {
+		return Status{}, fmt.Errorf("serving pid %d: %w", pid, ErrNotChild)
+	}
+	if c.released {
+		return Status{}, fmt.Errorf("serving pid %d: %w", pid, ErrReleased)
+	}
+	if c.ctl < 0 {
+		return s.Trace(pid, h)
+	}
+	c.awaitReady()
+	hideTracer()
+	stop := ignoreTerminalSignals(h.Interrupt)
+	defer stop()
+	defer c.closeCtl()
+	if err := c.releaseWith(releaseServed); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		st, _ := s.reap(pid)
+		return st, err
+	}
+	for {
+		m, err := recvCtl(c.ctl)
+		if err != nil {
+			unix.Kill(pid, unix.SIGKILL)
+			st, _ := s.reap(pid)
+			return st, err
+		}
+		switch m.kind {
+		case 0: // the child exec'd with nothing to serve, or died
+			return s.reapRoot(pid, h)
+		case 'L':
+			l, err := notify.NewListener(m.fd)
+			if err != nil {
+				unix.Close(m.fd)
+				unix.Kill(pid, unix.SIGKILL)
+				st, _ := s.reap(pid)
+				return st, err
+			}
+			defer l.Shutdown()
+			if h.Listener != nil {
+				handed, err := h.Listener(l.Fd())
+				if err != nil {
+					l.Close()
+					unix.Kill(pid, unix.SIGKILL)
+					st, _ := s.reap(pid)
+					return st, &HandlerError{Err: err}
+				}
+				if handed {
+					l.Close() // served elsewhere now
+					return s.reapRoot(pid, h)
+				}
+			}
+			l.SetRaw() // this thread alone serves: see SetRaw
+			l.SetSyncWakeUp()
+			return s.serveNotify(pid, l, h)
+		case 'T':
+			if err := seize(pid); err != nil {
+				sendAll(c.ctl, []byte("Nptrace: "+err.Error()))
+				continue
+			}
+			delete(s.children, pid)
+			return s.serveTrace(c, pid, h)
+		}
+	}
+}
+
+// reap waits for pid, a child of ours that is not traced.
+func (s *Session) reap(pid int) (Status, error) {
+	for {
+		var ws unix.WaitStatus
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		delete(s.children, pid)
+		if err != nil {
+			return Status{}, fmt.Errorf("waitpid %d: %w", pid, err)
+		}
+		return Status{Pid: pid, WS: ws}, nil
+	}
+}
+
+// reapRoot waits for pid, untraced, and runs the Exit hook for it.
+func (s *Session) reapRoot(pid int, h Hooks) (Status, error) {
+	st, err := s.reap(pid)
+	if err != nil || h.Exit == nil {
+		return st, err
+	}
+	if err := h.Exit(st); err != nil {
+		return st, &HandlerError{Err: err}
+	}
+	return st, nil
+}
+
+// serveTrace runs the trace loop for a child seized at its request; a
+// listener it sends later is served by a goroutine posting each call to
+// the loop's mailbox, so the hooks all run on this thread.
+func (s *Session) serveTrace(c *Child, pid int, h Hooks) (Status, error) {
+	t := newTrace(s, pid, h)
+	defer sigchldDefault()()
+	if err := sendAll(c.ctl, []byte{'Y'}); err != nil {
+		t.killAll()
+		t.loop()
+		return t.rootStatus, fmt.Errorf("answering the child: %w", err)
+	}
+	ctl := c.ctl
+	lc := make(chan *notify.Listener, 1)
+	go func() {
+		defer close(lc)
+		m, err := recvCtl(ctl)
+		if err != nil || m.kind != 'L' || m.fd < 0 {
+			return
+		}
+		if l, err := notify.NewListener(m.fd); err == nil {
+			lc <- l
+		} else {
+			unix.Close(m.fd)
+		}
+	}()
+	done := make(chan struct{})
+	received := make(chan struct{})
+	// The receiver is a worker (held.go): while it may post, the loop's
+	// wait4 must leave its P to the scheduler, or a garbage collection
+	// that starts while every tracee waits in a notification would wait
+	// for a ptrace event that never comes, and the receiver for it.
+	t.workers.Add(1)
+	go func() {
+		defer close(received)
+		defer t.workers.Add(-1)
+		l, ok := <-lc
+		if !ok {
+			return
+		}
+		defer l.Shutdown()
+		t.receive(l, done)
+	}()
+	err := t.loop()
+	close(done)
+	unix.Shutdown(ctl, unix.SHUT_RDWR) // wakes the control reader
+	<-received
+	return t.rootStatus, err
+}
+
+// receive takes notifications from l and has the trace loop answer each
+// one, until the trace ends (done) or the listener has no tasks left.
+func (t *trace) receive(l *notify.Listener, done <-chan struct{}) {
+	go func() {
+		<-done
+		l.Close()
+	}()
+	for {
+		if err := l.Wait(); err != nil {
+			return
+		}
+		c := new(notify.Call)
+		if err := l.Receive(c); err != nil {
+			if errors.Is(err, notify.ErrGone) {
+				continue
+			}
+			return
+		}
+		answered := make(chan struct{})
+		if !t.mail.post(func() {
+			defer close(answered)
+			if t.killing {
+				c.Fail(int(unix.ENOSYS))
+				c.Release()
+				return
+			}
+			kill, err := answerNotify(c, t.hooks)
+			switch {
+			case err != nil:
+				t.fail(err)
+			case kill:
+				t.killAll()
+			}
+			if err != nil || kill {
+				unix.Kill(c.Pid(), unix.SIGKILL)
+				c.Fail(int(unix.ENOSYS))
+			}
+		}) {
+			c.Fail(int(unix.ENOSYS))
+			c.Release()
+			return
+		}
+		select {
+		case <-answered:
+		case <-done:
+			return
+		}
+	}
+}
+
+// answerNotify runs the Notify hook on c and answers it. On a KillAll
+// decision (killAll) and on a hook error, the caller kills the tree and
+// then answers c (killing the caller first would let its parent run on
+// before the tree is known). Otherwise c is answered whatever happens:
+// nothing stays blocked. A call whose thread died meanwhile (ErrGone) is
+// no error.
+func answerNotify(c *notify.Call, h Hooks) (killAll bool, err error) {
+	defer c.Release()
+	var d Decision
+	if h.Notify != nil {
+		d, err = h.Notify(c)
+	}
+	if err != nil {
+		return false, err // the caller kills the tree, then answers
+	}
+	var aerr error
+	switch d.Verdict {
+	case Allow:
+		aerr = c.Continue()
+	case Fail:
+		aerr = c.Fail(int(d.Value))
+	case Return:
+		aerr = c.Return(d.Value)
+	case ReplyFd:
+		_, aerr = c.ReplyFd(int(d.Value), d.Cloexec)
+		unix.Close(int(d.Value)) // handed over: the caller has its copy
+	case KillAll:
+		return true, nil
+	case KillProcess:
+		unix.Kill(c.Pid(), unix.SIGKILL)
+		c.Fail(int(unix.ENOSYS))
+		return false, nil
+	default:
+		c.Fail(int(unix.ENOSYS))
+		return false, fmt.Errorf("decision %d is not one a notified call can take (it has no ptrace stop)", d.Verdict)
+	}
+	if aerr != nil && !errors.Is(aerr, notify.ErrGone) {
+		c.Fail(int(unix.ENOSYS))
+		return false, aerr
+	}
+	return false, nil
+}
+
+// ServeListener serves a notification listener received from another
+// process (notify.RecvFd) until no task of its filter is left, with the
+// hooks Serve uses (Notify; Exit never runs: no process is known). It
+// takes ownership of fd. "kill_all" kills the caller and what /proc lists
+// as its descendants.
+func (s *Session) ServeListener(fd int, h Hooks) error {
+	if err := s.checkThread(); err != nil {
+		return err
+	}
+	l, err := notify.NewListener(fd)
+	if err != nil {
+		return err
+	}
+	defer l.Shutdown()
+	l.SetRaw()
+	l.SetSyncWakeUp()
+	stop := ignoreTerminalSignals(h.Interrupt)
+	defer stop()
+	_, err = s.serveNotify(0, l, h)
+	return err
+}
+
+// serveNotify serves the listener of pid's filters without ptrace, until
+// pid has exited and no task of the filter is left. With pid 0 it serves
+// until no task is left.
+func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, error) {
+	pidfd := -1
+	var err error
+	if pid > 0 {
+		pidfd, err = unix.PidfdOpen(pid, 0)
+		if err != nil {
+			unix.Kill(pid, unix.SIGKILL)
+			st, _ := s.reap(pid)
+			return st, fmt.Errorf("opening a pidfd for %d: %w", pid, err)
+		}
+	}
+	defer func() {
+		if pidfd >= 0 {
+			unix.Close(pidfd)
+		}
+	}()
+	var (
+		root     Status
+		rootDone = pid <= 0
+		herr     error
+		killing  bool
+	)
+	// one Call for every notification, as the trace loop reuses its Stop:
+	// a call object kept by the callback is refused after it (callRef)
+	c := new(notify.Call)
+	// tree kills the tree: pid's, or with no pid the caller's
+	tree := func(caller int) {
+		if pid > 0 {
+			killTree(pid)
+		} else if caller > 0 {
+			killTree(caller)
+		}
+	}
+	finish := func(st Status) {
+		root, rootDone = st, true
+		unix.Close(pidfd)
+		pidfd = -1
+		if h.Exit != nil && !killing {
+			if err := h.Exit(st); err != nil && herr == nil {
+				herr = &HandlerError{Err: err}
+				killing = true
+				tree(0)
+			}
+		}
+	}
+	for {
+		var exited bool
+		if pidfd >= 0 {
+			exited, err = l.WaitFd(pidfd)
+		} else {
+			err = l.Wait()
+		}
+		if errors.Is(err, notify.ErrNoUsers) || errors.Is(err, notify.ErrClosed) {
+			if !rootDone {
+				st, err := s.reap(pid)
+				if err != nil {
+					return st, err
+				}
+				finish(st)
+			}
+			return root, herr
+		}
+		if err != nil {
+			tree(0)
+			if !rootDone {
+				st, _ := s.reap(pid)
+				root = st
+			}
+			return root, err
+		}
+		if exited {
+			st, err := s.reap(pid)
+			if err != nil {
+				return st, err
+			}
+			finish(st)
+			continue
+		}
+		if err := l.Receive(c); err != nil {
+			if errors.Is(err, notify.ErrGone) {
+				continue
+			}
+			tree(0)
+			if !rootDone {
+				root, _ = s.reap(pid)
+			}
+			return root, err
+		}
+		if killing {
+			unix.Kill(c.Pid(), unix.SIGKILL)
+			c.Fail(int(unix.ENOSYS))
+			c.Release()
+			continue
+		}
+		kill, err := answerNotify(c, h)
+		if err != nil && herr == nil {
+			herr = &HandlerError{Err: err}
+		}
+		if err != nil || kill {
+			killing = pid > 0 // with no tree known, each caller is judged alone
+			tree(c.Pid())
+		}
+		if err != nil || kill {
+			unix.Kill(c.Pid(), unix.SIGKILL)
+			c.Fail(int(unix.ENOSYS))
+		}
+		if err != nil && pid <= 0 {
+			return root, herr // the listener closes: later calls get ENOSYS
+		}
+	}
+}
+
+// killTree SIGKILLs pid and every descendant /proc lists, all listed
+// before any is killed (a killed parent's children are adopted by another),
+// a few rounds to catch children forked meanwhile. Without ptrace this is the best the
+// supervisor knows of the tree: a process whose parent died was adopted
+// by another and escapes it.
+func killTree(pid int) {
+	if pid <= 1 {
+		return // never 0 (our own process group), -1 or init
+	}
+	for round := 0; round < 3; round++ {
+		tree := descendants(pid)
+		for _, p := range tree {
+			unix.Kill(p, unix.SIGKILL)
+		}
+		if len(tree) <= 1 {
+			return
+		}
+	}
+}
+
+// descendants lists pid and its descendants from /proc/*/stat.
+func descendants(pid int) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return []int{pid}
+	}
+	kids := map[int][]int{}
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …: comm may hold anything, so parse after
+		// its last ')'.
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 2 {
+			continue
+		}
+		if pp, err := strconv.Atoi(f[1]); err == nil {
+			kids[pp] = append(kids[pp], p)
+		}
+	}
+	out := []int{pid}
+	for i := 0; i < len(out); i++ {
+		out = append(out, kids[out[i]]...)
+	}
+	return out
+}
