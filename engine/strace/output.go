@@ -38,6 +38,13 @@ type tracer struct {
 	files   map[int]*os.File
 	outs    map[int]*bufio.Writer
 	fileErr error
+	// attached: -p; the tracees stop at every call (no filter), so sel
+	// (nil: all) and injNrs pick the calls here; flush: each line is
+	// written at once (a process traced for as long as it runs).
+	attached bool
+	sel      map[int]bool
+	injNrs   map[int]bool
+	flush    bool
 }
 
 type pendingCall struct {
@@ -89,6 +96,13 @@ var execNrs = []int{unix.SYS_EXECVE, unix.SYS_EXECVEAT}
 func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 	t0 := time.Now()
 	show := st.UD != udHidden
+	if t.attached {
+		t.live[st.Tid] = true
+		show = t.sel == nil || t.sel[st.Nr]
+		if !show && !t.injNrs[st.Nr] {
+			return engine.Decision{}, nil
+		}
+	}
 	if !t.execed {
 		// Before the first child's execve succeeds, its calls are ours
 		// (the message of a failed exec): only the exec is shown.
@@ -381,6 +395,9 @@ func (t *tracer) line(pid, tgid int, ts time.Time, ip uint64, c *decode.Call, d 
 	b = append(b, '\n')
 	t.out(pid).Write(b)
 	t.buf = b
+	if t.flush {
+		t.w.Flush()
+	}
 }
 
 func appendSeconds(b []byte, d time.Duration) []byte {
@@ -408,7 +425,7 @@ func (t *tracer) threadExit(tid int, st engine.Status) {
 		return
 	}
 	t.live[tid] = true // a task that made no traced call still counts
-	if !t.o.Count && !t.o.JSON && !t.o.quietExit && (tid == t.root || t.o.Follow) {
+	if !t.o.Count && !t.o.JSON && !t.o.quietExit && (tid == t.root || t.o.Follow || t.attached) {
 		b := t.prefix(t.buf[:0], tid, time.Now(), 0, false)
 		if st.Exited() {
 			b = append(b, "+++ exited with "...)
@@ -424,6 +441,9 @@ func (t *tracer) threadExit(tid int, st engine.Status) {
 		}
 		t.out(tid).Write(b)
 		t.buf = b
+		if t.flush {
+			t.w.Flush()
+		}
 	}
 	delete(t.live, tid)
 }

@@ -109,6 +109,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, usage)
 		return 0
 	}
+	if len(o.Pids) > 0 {
+		return attachMain(o, stderr)
+	}
 	spec := filter.Spec{Default: filter.ActionAllow}
 	act, err := filter.TraceAction(0)
 	if err != nil {
