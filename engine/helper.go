@@ -78,6 +78,7 @@ type Child struct {
 	release  *os.File
 	ready    *os.File // closed by awaitReady
 	released bool
+	execErr  *os.File // SpawnExec: the exec's errno, if it failed
 }
 
 // Spawn re-executes this binary as a helper child in the given mode with the

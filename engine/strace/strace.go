@@ -122,7 +122,6 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sctrace-lua trace: filter: %s\n", err)
 		return 1
 	}
-	pl, _ := json.Marshal(payload{Programs: progs, Cmd: o.Cmd, Env: o.Env, User: o.User})
 
 	var out io.Writer = stderr
 	var file *os.File
@@ -139,10 +138,30 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 	s := engine.NewSession()
 	defer s.Close()
-	child, err := s.Spawn(HelperMode, pl)
-	if err != nil {
-		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
-		return 1
+	// The command is forked and exec'd directly (SpawnExec: no second Go
+	// runtime to start) when trace can do all the child would: -u needs
+	// the helper, and so does a command not found on PATH (the helper
+	// reports it as a shell does).
+	var child *engine.Child
+	if o.User == "" {
+		env, err := commandEnv(o.Env)
+		if err != nil {
+			fmt.Fprintf(stderr, "sctrace-lua trace: -E: %s\n", err)
+			return 1
+		}
+		if path, ok := lookPath(o.Cmd[0], env); ok {
+			if child, err = s.SpawnExec(path, o.Cmd, env, progs); err != nil {
+				fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
+				return 1
+			}
+		}
+	}
+	if child == nil {
+		pl, _ := json.Marshal(payload{Programs: progs, Cmd: o.Cmd, Env: o.Env, User: o.User})
+		if child, err = s.Spawn(HelperMode, pl); err != nil {
+			fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
+			return 1
+		}
 	}
 	tr.root = child.Pid
 	tr.live[child.Pid] = true
@@ -151,6 +170,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		ThreadExit: tr.threadExit,
 		Signal:     tr.signal,
 	})
+	if e := child.ExecErrno(); e != 0 {
+		w.Flush()
+		fmt.Fprintf(stderr, "sctrace-lua trace: exec: %s: %s\n", o.Cmd[0], e.Error())
+	}
 	if o.Count || o.CountAndTrace {
 		tr.summary()
 	}
@@ -246,6 +269,55 @@ func dieOf(sig syscall.Signal) {
 	}
 	syscall.Exec("/bin/sh", []string{"/bin/sh", "-c", "ulimit -c 0; kill -" + strconv.Itoa(int(sig)) + " $$"}, os.Environ())
 	os.Exit(128 + int(sig))
+}
+
+// commandEnv is this process's environment with -E applied: VAR=VAL
+// sets, VAR removes.
+func commandEnv(changes []string) ([]string, error) {
+	env := os.Environ()
+	for _, e := range changes {
+		k, _, ok := strings.Cut(e, "=")
+		if k == "" {
+			return nil, fmt.Errorf("bad variable %q", e)
+		}
+		out := env[:0:0]
+		for _, kv := range env {
+			if !strings.HasPrefix(kv, k+"=") {
+				out = append(out, kv)
+			}
+		}
+		if ok {
+			out = append(out, e)
+		}
+		env = out
+	}
+	return env, nil
+}
+
+// lookPath finds file as execvp would, on env's PATH; a name with a slash
+// is taken as it is. Only absolute directories are searched (exec.LookPath
+// refuses a result relative to the working directory too); false sends the
+// caller to the helper, which reports the failure.
+func lookPath(file string, env []string) (string, bool) {
+	if containsSlash(file) {
+		return file, true
+	}
+	path := ""
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v
+		}
+	}
+	for _, dir := range strings.Split(path, ":") {
+		if !strings.HasPrefix(dir, "/") {
+			continue
+		}
+		p := dir + "/" + file
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 // applyEnv: -E VAR=VAL sets, -E VAR removes.
