@@ -48,10 +48,12 @@ type tracer struct {
 }
 
 type pendingCall struct {
-	c   *decode.Call
-	pid int
-	ts  time.Time
-	ip  uint64
+	active bool
+	c      *decode.Call // nil under -c
+	nr     int
+	pid    int
+	ts     time.Time
+	ip     uint64
 }
 
 type stat struct {
@@ -151,14 +153,13 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 			t.count(nr, ret, 0)
 			return d, nil
 		}
-		st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) {
-			if !t.execed && ret != 0 {
-				return 0, false, nil
-			}
-			t.execed = true
-			t.count(nr, ret, time.Since(t0))
-			return 0, false, nil
-		})
+		p := t.call(st.Tid)
+		p.nr, p.ts, p.c = nr, t0, nil
+		if nr == unix.SYS_EXECVE || nr == unix.SYS_EXECVEAT {
+			st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) { return t.countDone(p, ret) })
+		} else {
+			st.OnReturn(t.countExit)
+		}
 		return d, nil
 	}
 	c := decode.Decode(st.Nr, st.Args, st, t.dopts)
@@ -178,23 +179,70 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		t.finish(st.Tid, st.Pid, t0, st.IP, c, -1, "")
 		return d, nil
 	}
-	ip := st.IP
-	t.pending[st.Tid] = &pendingCall{c: c, pid: st.Pid, ts: t0, ip: ip}
-	st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) {
-		delete(t.pending, s.Tid)
-		if !t.execed && ret != 0 {
-			return 0, false, nil
-		}
-		t.execed = true
-		dur := time.Since(t0)
-		c.Exit(ret, s, t.dopts)
-		t.finish(s.Tid, s.Pid, t0, ip, c, dur, "")
-		if t.o.AllRead || t.o.AllWrite || len(t.o.ReadFds) > 0 || len(t.o.WriteFds) > 0 {
-			t.dump(s, c, ret)
-		}
-		return 0, false, nil
-	})
+	p := t.call(st.Tid)
+	p.c, p.pid, p.ts, p.ip = c, st.Pid, t0, st.IP
+	if st.Nr == unix.SYS_EXECVE || st.Nr == unix.SYS_EXECVEAT {
+		// A thread that execs returns under the leader's tid.
+		st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) { return t.callDone(p, s, ret) })
+	} else {
+		st.OnReturn(t.callExit)
+	}
 	return d, nil
+}
+
+// call is tid's record of its call in progress, reused from call to call
+// (no allocation per call).
+func (t *tracer) call(tid int) *pendingCall {
+	p := t.pending[tid]
+	if p == nil {
+		p = &pendingCall{}
+		t.pending[tid] = p
+	}
+	p.active = true
+	return p
+}
+
+// callExit completes and writes the call in progress at its exit.
+func (t *tracer) callExit(s *engine.Stop, ret int64) (int64, bool, error) {
+	return t.callDone(t.pending[s.Tid], s, ret)
+}
+
+func (t *tracer) callDone(p *pendingCall, s *engine.Stop, ret int64) (int64, bool, error) {
+	if p == nil || !p.active {
+		return 0, false, nil
+	}
+	p.active = false
+	c := p.c
+	p.c = nil
+	if !t.execed && ret != 0 {
+		return 0, false, nil
+	}
+	t.execed = true
+	dur := time.Since(p.ts)
+	c.Exit(ret, s, t.dopts)
+	t.finish(s.Tid, s.Pid, p.ts, p.ip, c, dur, "")
+	if t.o.AllRead || t.o.AllWrite || len(t.o.ReadFds) > 0 || len(t.o.WriteFds) > 0 {
+		t.dump(s, c, ret)
+	}
+	return 0, false, nil
+}
+
+// countExit counts the call in progress at its exit (-c).
+func (t *tracer) countExit(s *engine.Stop, ret int64) (int64, bool, error) {
+	return t.countDone(t.pending[s.Tid], ret)
+}
+
+func (t *tracer) countDone(p *pendingCall, ret int64) (int64, bool, error) {
+	if p == nil || !p.active {
+		return 0, false, nil
+	}
+	p.active = false
+	if !t.execed && ret != 0 {
+		return 0, false, nil
+	}
+	t.execed = true
+	t.count(p.nr, ret, time.Since(p.ts))
+	return 0, false, nil
 }
 
 // usesPath: -P; a path argument or a descriptor naming one of the paths.
@@ -416,7 +464,7 @@ func appendSeconds(b []byte, d time.Duration) []byte {
 func (t *tracer) threadExit(tid int, st engine.Status) {
 	if p := t.pending[tid]; p != nil {
 		delete(t.pending, tid)
-		if t.execed && !t.o.Count {
+		if p.active && p.c != nil && t.execed && !t.o.Count {
 			t.finish(tid, p.pid, p.ts, p.ip, p.c, -1, "")
 		}
 	}
