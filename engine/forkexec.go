@@ -150,7 +150,6 @@ func (s *Session) SpawnExec(path string, argv, env []string, programs [][]byte) 
 			ps[i].filter = (*C.struct_sock_filter)(buf)
 		}
 	}
-	os.Stdout.Sync()
 	syscall.ForkLock.Lock()
 	pid := C.fork_filtered(cpath, &cargv[0], &cenv[0], progs, C.int(len(programs)), C.int(rr.Fd()), C.int(ew.Fd()))
 	syscall.ForkLock.Unlock()
