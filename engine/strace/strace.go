@@ -175,7 +175,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		ThreadExit: tr.threadExit,
 		Signal:     tr.signal,
 	})
-	if e := child.ExecErrno(); e != 0 {
+	if err != nil {
+		// not waited for: a child never released is killed by s.Close
+	} else if e := child.ExecErrno(); e != 0 {
 		w.Flush()
 		fmt.Fprintf(stderr, "sctrace-lua trace: exec: %s: %s\n", o.Cmd[0], e.Error())
 	}
