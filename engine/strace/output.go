@@ -45,6 +45,9 @@ type tracer struct {
 	sel      map[int]bool
 	injNrs   map[int]bool
 	flush    bool
+	// callExitFn, countExitFn: the exit handlers, bound once (a method
+	// value made per call would be allocated per call).
+	callExitFn, countExitFn engine.ReturnFunc
 }
 
 type pendingCall struct {
@@ -71,6 +74,7 @@ func newTracer(o *Options, w *bufio.Writer, toFile bool) *tracer {
 	t := &tracer{o: o, w: w, toFile: toFile, live: map[int]bool{}, stats: map[int]*stat{},
 		pending: map[int]*pendingCall{}, files: map[int]*os.File{}, outs: map[int]*bufio.Writer{},
 		dopts: decode.Options{StrSize: strsize, FdPaths: o.FdPaths}}
+	t.callExitFn, t.countExitFn = t.callExit, t.countExit
 	if len(o.Paths) > 0 {
 		t.paths = map[string]bool{}
 		for _, p := range o.Paths {
@@ -158,7 +162,7 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		if nr == unix.SYS_EXECVE || nr == unix.SYS_EXECVEAT {
 			st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) { return t.countDone(p, ret) })
 		} else {
-			st.OnReturn(t.countExit)
+			st.OnReturn(t.countExitFn)
 		}
 		return d, nil
 	}
@@ -185,7 +189,7 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		// A thread that execs returns under the leader's tid.
 		st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) { return t.callDone(p, s, ret) })
 	} else {
-		st.OnReturn(t.callExit)
+		st.OnReturn(t.callExitFn)
 	}
 	return d, nil
 }

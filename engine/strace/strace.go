@@ -175,11 +175,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		ThreadExit: tr.threadExit,
 		Signal:     tr.signal,
 	})
-	if err != nil {
-		// not waited for: a child never released is killed by s.Close
-	} else if e := child.ExecErrno(); e != 0 {
-		w.Flush()
-		fmt.Fprintf(stderr, "sctrace-lua trace: exec: %s: %s\n", o.Cmd[0], e.Error())
+	// After a failed Trace the child may never have been released (s.Close
+	// kills it): its exec's errno is not waited for.
+	if err == nil {
+		if e := child.ExecErrno(); e != 0 {
+			w.Flush()
+			fmt.Fprintf(stderr, "sctrace-lua trace: exec: %s: %s\n", o.Cmd[0], e.Error())
+		}
 	}
 	if o.Count || o.CountAndTrace {
 		tr.summary()
