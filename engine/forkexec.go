@@ -25,6 +25,7 @@ __attribute__((constructor)) static void fe_save_start(void) {
 	fe_nofile_saved = getrlimit(RLIMIT_NOFILE, &fe_nofile) == 0;
 	syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &fe_mask0, sizeof fe_mask0);
 }
+static unsigned long fe_start_mask(void) { return fe_mask0; }
 
 // The kernel's struct sigaction on x86_64 and arm64.
 struct fe_ksigaction {
@@ -194,6 +195,10 @@ func (s *Session) SpawnExec(path string, argv, env []string, programs [][]byte) 
 	s.children[c.Pid] = c
 	return c, nil
 }
+
+// StartSignalMask is the signal mask this process started with (bit n-1
+// for signal n), which SpawnExec's commands get, as strace's do.
+func StartSignalMask() uint64 { return uint64(C.fe_start_mask()) }
 
 // freeSpawn frees what a SpawnExec child read; only once it has exec'd or
 // ended.
