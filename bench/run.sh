@@ -13,11 +13,14 @@
 # Env: RUNS (default 7), SCTRACE (default bin/sctrace-lua, built if missing),
 # STRACE (default strace), MINTRACE (default /tmp/refbench/mintrace; the
 # column is skipped if it is not executable), TRACE_C=0 to skip the
-# `sctrace-lua trace -c` column, QUICK=1 for tiny sizes (checks the script).
+# `sctrace-lua trace -c` column, QUICK=1 for tiny sizes (checks the script),
+# ONLY=trace for the "trace against strace" section alone (and its targets).
 set -euo pipefail
 cd "$(dirname "$0")"
 export LC_ALL=C
 RUNS=${1:-${RUNS:-7}}
+ONLY=${ONLY:-}
+case $ONLY in ""|trace) ;; *) echo "ONLY=$ONLY: only ONLY=trace is known" >&2; exit 2 ;; esac
 ROOT=$(cd .. && pwd)
 SCTRACE=${SCTRACE:-$ROOT/bin/sctrace-lua}
 STRACE=${STRACE:-strace}
@@ -256,6 +259,7 @@ ratio() {       # KEY A B RUNS: median over rounds of A/B
 	done | median)
 }
 
+if [ -z "$ONLY" ]; then
 echo
 echo "== wall time, median of $RUNS rounds (ms); every run checked"
 echo "   bg: CPUs used by other work during a round (median); rounds above $MAX_BG are redone"
@@ -372,6 +376,8 @@ learnbench all "$W loop $LEARN_N" "$LEARN_N" "$LEARN_RUNS"
 learnbench shell "sh -c 'for i in 1 2 3 4 5 6 7 8; do ls -la / | wc -l; done'" 200 "$LEARN_RUNS"
 learnbench gcc "gcc -c -o $tmp/w.o workload.c" 200 "$LEARN_RUNS"
 
+fi # ONLY
+
 # ------------------------------------------------------------------ trace
 # `sctrace-lua trace` against strace on the same work (issue 11): a full
 # trace of find to a file (every call decoded), one syscall selected (strace
@@ -436,6 +442,19 @@ if [ -n "${HAVE[strace]:-}" ]; then
 	tracebench openat "$TRACE_RUNS"
 	tracebench count "$TRACE_RUNS"
 	tracebench start $((TRACE_RUNS * 4))
+fi
+
+if [ "$ONLY" = trace ]; then
+	echo
+	echo "== targets (issue 11)"
+	for k in full:"trace/strace, full trace of find to a file":"<=1.0" openat:"trace/strace --seccomp-bpf, -e trace=openat":"<=0.8" \
+		count:"trace -c/strace -c":"<=1.0" start:"trace/strace, start-up of true":"<=1.5"; do
+		IFS=: read -r key label goal <<<"$k"
+		v=$(fmt "${STRAT[$key]:-}" %.3f)
+		printf '%-50s %10s  %-8s %s\n' "$label" "$v" "$goal" "$(awk -v v="$v" -v t="${goal#<=}" 'BEGIN { if (v == "-") print "n/a"; else if (v <= t) print "met"; else printf "MISSED by %.0f%%\n", (v / t - 1) * 100 }')"
+	done
+	echo "took ${SECONDS}s; saved to bench/$out (raw times: bench/$raw)"
+	exit 0
 fi
 
 # ------------------------------------------------------------------ derived

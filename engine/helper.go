@@ -84,6 +84,8 @@ type Child struct {
 	ready    *os.File // closed by awaitReady
 	ctl      int      // our end of the control socket (see Serve); -1 once closed
 	released bool
+	execErr  *os.File // SpawnExec: the exec's errno, if it failed
+	spawnMem func()   // SpawnExec: frees what the child reads
 }
 
 // Spawn re-executes this binary as a helper child in the given mode with the

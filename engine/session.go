@@ -116,6 +116,7 @@ func (s *Session) Close() {
 			c.Release()
 			var ws unix.WaitStatus
 			unix.Wait4(pid, &ws, 0, nil)
+			c.freeSpawn()
 			delete(s.children, pid)
 		}
 	}
@@ -139,10 +140,13 @@ func (s *Session) Trace(pid int, h Hooks) (Status, error) {
 		return Status{}, fmt.Errorf("tracing pid %d: %w", pid, ErrReleased)
 	}
 	c.awaitReady()
-	hideTracer()
+	// Seized before hideTracer: a SpawnExec child shares this process's
+	// memory until its execve, and with it the dumpable flag that an
+	// unprivileged seize needs.
 	if err := seize(pid); err != nil {
 		return Status{}, fmt.Errorf("seizing pid %d: %w", pid, err)
 	}
+	hideTracer()
 	delete(s.children, pid)
 	t := newTrace(s, pid, h)
 	stop := ignoreTerminalSignals(h.Interrupt)

@@ -311,18 +311,25 @@ func (t *trace) exitStop(th *thread) {
 	*st = th.entry
 	st.t, st.valid, st.atExit = t, true, true
 	defer st.closeCopies()
-	if err := st.loadRegs(); err != nil {
+	// The return value comes from PTRACE_GET_SYSCALL_INFO (a raw request,
+	// no Go syscall bookkeeping, a fraction of the register file); the
+	// registers are read only when the handler needs them or replaces it.
+	var si syscallInfo
+	if getSyscallInfo(th.tid, &si) == nil && si.Op == unix.PTRACE_SYSCALL_INFO_EXIT {
+		st.ret = int64(si.Nr)
+	} else if err := st.loadRegs(); err != nil {
 		t.resume(th, 0) // vanished
 		return
+	} else {
+		st.ret = st.regs.ret()
 	}
-	st.ret = st.regs.ret()
 	v, replace, err := f(st, st.ret)
 	st.valid = false
 	if err != nil {
 		t.fail(err)
 		return
 	}
-	if replace {
+	if replace && (st.regsLoaded || st.regs.load(th.tid) == nil) {
 		st.regs.setRet(v)
 		st.regs.store(th.tid)
 	}

@@ -560,7 +560,7 @@ func TestTraceBadOptions(t *testing.T) {
 		{[]string{"--bogus", "true"}, "unknown option --bogus"},
 		{nil, "must have a command to run"},
 		{[]string{"-f"}, "must have a command to run"},
-		{[]string{"-p", "1"}, "-p is not supported"},
+		{[]string{"-p", "x"}, "invalid process id: 'x'"},
 		{[]string{"-s", "x", "true"}, "-s needs a non-negative integer"},
 		{[]string{"-s"}, "-s needs an argument"},
 		{[]string{"-e", "trace=opnat", "true"}, "invalid system call 'opnat' (did you mean openat"},

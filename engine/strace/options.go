@@ -38,6 +38,8 @@ type Options struct {
 	Quiet     int // -q count
 	Help      bool
 	Cmd       []string
+	// Pids: -p, running processes to attach to instead of starting Cmd.
+	Pids []int
 
 	// Signals are the signals whose delivery is shown (-e signal=);
 	// nil: all.
@@ -76,6 +78,7 @@ type Options struct {
 var statusNames = []string{"successful", "failed", "unfinished", "unavailable", "detached"}
 
 const usage = `usage: sctrace-lua trace [options] [--] CMD [ARGS...]
+       sctrace-lua trace [options] -p PID[,PID...] [-p PID...]
 
 Runs CMD and prints its system calls like strace, decoded from a table of
 syscall signatures. Only the selected syscalls stop (a seccomp filter picks
@@ -101,14 +104,19 @@ options:
   -c              count calls, errors and time per syscall; print a summary
   -q, -qq         suppress messages about attaching; with -qq also exits
   --json          one JSON object per call instead of strace lines
-  -f              accepted for strace habit: children are always followed
+  -p PID          attach to the running process PID (and its threads)
+                  instead of running CMD; every call stops (PTRACE_SYSCALL,
+                  no filter); Ctrl-C or SIGTERM detaches and leaves it running
+  -f              with CMD: accepted for strace habit (children are always
+                  followed); with -p: follow the children created after the
+                  attach
   --seccomp-bpf   accepted: a seccomp filter always selects the calls
   -h, --help      show this help
 
-No -p yet: trace always starts CMD itself. A script can trace a running
-process with Seccomp.attach(pid, fn) (every call stops, PTRACE_SYSCALL).
+A script can trace a running process with Seccomp.attach(pid, fn).
 
 exit status: CMD's; if a signal killed CMD, trace dies of the same signal.
+With -p: 0, or trace dies of the signal that made it detach.
 2 on a usage error.
 `
 
@@ -434,7 +442,7 @@ func Parse(args []string) (*Options, error) {
 		"--summary-sort-by":          setSort,
 		"--summary-columns":          setColumns,
 		"--summary-syscall-overhead": setOverhead,
-		"--attach":                   reject("-p", attachWhy),
+		"--attach":                   o.attachPids,
 		"--detach-on":                reject("-b", detachWhy),
 		"--quiet":                    qual("quiet"),
 		"--abbrev":                   qual("abbrev"),
@@ -455,7 +463,7 @@ func Parse(args []string) (*Options, error) {
 		'u': setU,
 		'S': setSort,
 		'U': setColumns,
-		'p': reject("-p", attachWhy),
+		'p': o.attachPids,
 		'b': reject("-b", detachWhy),
 		'I': func(string) error { return nil }, // interruptibility: trace is always interruptible by a fatal signal
 		'X': reject("-X", "constants are always printed in strace's default (abbreviated) style"),
@@ -581,8 +589,14 @@ loop:
 	o.Follow = follow > 0
 	o.PerPid = follow > 1 && o.Output != ""
 	o.Cmd = args[i:]
-	if len(o.Cmd) == 0 {
-		return nil, usageErr("must have a command to run")
+	if len(o.Cmd) == 0 && len(o.Pids) == 0 {
+		return nil, usageErr("must have a command to run or -p PID")
+	}
+	if len(o.Cmd) > 0 && len(o.Pids) > 0 {
+		return nil, usageErr("-p with a command is not supported: trace either starts CMD or attaches to running processes")
+	}
+	if len(o.Pids) > 0 && o.User != "" {
+		return nil, usageErr("-u needs a command to run, not -p")
 	}
 	if o.Time > 3 {
 		o.Time = 3
@@ -625,8 +639,29 @@ func (o *Options) stringsInHex(v string) error {
 	return nil
 }
 
+// attachPids parses -p's value: one pid or several, separated by commas
+// or spaces as strace takes them; -p may be repeated.
+func (o *Options) attachPids(v string) error {
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 {
+			return usageErr("invalid process id: '%s'", f)
+		}
+		dup := false
+		for _, p := range o.Pids {
+			dup = dup || p == n
+		}
+		if !dup {
+			o.Pids = append(o.Pids, n)
+		}
+	}
+	if len(o.Pids) == 0 {
+		return usageErr("invalid process id: '%s'", v)
+	}
+	return nil
+}
+
 const (
-	attachWhy = "trace does not attach yet (it always starts the command); a script can trace a running process with Seccomp.attach(pid, fn)"
 	detachWhy = "a detached process would keep trace's seccomp filter, and each selected call would then fail with ENOSYS"
 )
 

@@ -41,13 +41,25 @@ type tracer struct {
 	fileErr error
 	socks   *sockdiag.Cache // -yy: what the kernel said about each socket
 	stack   *stacks         // -k
+	// attached: -p; the tracees stop at every call (no filter), so sel
+	// (nil: all) and injNrs pick the calls here; flush: each line is
+	// written at once (a process traced for as long as it runs).
+	attached bool
+	sel      map[int]bool
+	injNrs   map[int]bool
+	flush    bool
+	// callExitFn, countExitFn: the exit handlers, bound once (a method
+	// value made per call would be allocated per call).
+	callExitFn, countExitFn engine.ReturnFunc
 }
 
 type pendingCall struct {
-	c   *decode.Call
-	pid int
-	ts  time.Time
-	ip  uint64
+	active bool
+	c      *decode.Call // nil under -c
+	nr     int
+	pid    int
+	ts     time.Time
+	ip     uint64
 }
 
 type stat struct {
@@ -69,6 +81,7 @@ func newTracer(o *Options, w *bufio.Writer, toFile bool) *tracer {
 	if o.StackTraces {
 		t.stack = newStacks(o)
 	}
+	t.callExitFn, t.countExitFn = t.callExit, t.countExit
 	if len(o.Paths) > 0 {
 		t.paths = map[string]bool{}
 		for _, p := range o.Paths {
@@ -104,6 +117,13 @@ var execNrs = []int{unix.SYS_EXECVE, unix.SYS_EXECVEAT}
 func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 	t0 := time.Now()
 	show := st.UD != udHidden
+	if t.attached {
+		t.live[st.Tid] = true
+		show = t.sel == nil || t.sel[st.Nr]
+		if !show && !t.injNrs[st.Nr] {
+			return engine.Decision{}, nil
+		}
+	}
 	if !t.execed {
 		// Before the first child's execve succeeds, its calls are ours
 		// (the message of a failed exec): only the exec is shown.
@@ -152,14 +172,13 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 			t.count(nr, ret, 0)
 			return d, nil
 		}
-		st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) {
-			if !t.execed && ret != 0 {
-				return 0, false, nil
-			}
-			t.execed = true
-			t.count(nr, ret, time.Since(t0))
-			return 0, false, nil
-		})
+		p := t.call(st.Tid)
+		p.nr, p.ts, p.c = nr, t0, nil
+		if nr == unix.SYS_EXECVE || nr == unix.SYS_EXECVEAT {
+			st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) { return t.countDone(p, ret) })
+		} else {
+			st.OnReturn(t.countExitFn)
+		}
 		return d, nil
 	}
 	dopts := t.optsFor(st.Nr)
@@ -183,25 +202,72 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 		return d, nil
 	}
 	t.captureEntry(st, c)
-	ip := st.IP
-	t.pending[st.Tid] = &pendingCall{c: c, pid: st.Pid, ts: t0, ip: ip}
-	st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) {
-		delete(t.pending, s.Tid)
-		if !t.execed && ret != 0 {
-			return 0, false, nil
-		}
-		t.execed = true
-		dur := time.Since(t0)
-		c.Exit(ret, t.memory(s), dopts)
-		t.capture(s, c, false)
-		t.finish(s.Tid, s.Pid, t0, ip, c, dur, "")
-		if t.o.AllRead || t.o.AllWrite || len(t.o.ReadFds) > 0 || len(t.o.WriteFds) > 0 {
-			t.dump(s, c, ret)
-		}
-		t.writeStackAfterDump(s.Tid, c)
-		return 0, false, nil
-	})
+	p := t.call(st.Tid)
+	p.c, p.pid, p.ts, p.ip = c, st.Pid, t0, st.IP
+	if st.Nr == unix.SYS_EXECVE || st.Nr == unix.SYS_EXECVEAT {
+		// A thread that execs returns under the leader's tid.
+		st.OnReturn(func(s *engine.Stop, ret int64) (int64, bool, error) { return t.callDone(p, s, ret) })
+	} else {
+		st.OnReturn(t.callExitFn)
+	}
 	return d, nil
+}
+
+// call is tid's record of its call in progress, reused from call to call
+// (no allocation per call).
+func (t *tracer) call(tid int) *pendingCall {
+	p := t.pending[tid]
+	if p == nil {
+		p = &pendingCall{}
+		t.pending[tid] = p
+	}
+	p.active = true
+	return p
+}
+
+// callExit completes and writes the call in progress at its exit.
+func (t *tracer) callExit(s *engine.Stop, ret int64) (int64, bool, error) {
+	return t.callDone(t.pending[s.Tid], s, ret)
+}
+
+func (t *tracer) callDone(p *pendingCall, s *engine.Stop, ret int64) (int64, bool, error) {
+	if p == nil || !p.active {
+		return 0, false, nil
+	}
+	p.active = false
+	c := p.c
+	p.c = nil
+	if !t.execed && ret != 0 {
+		return 0, false, nil
+	}
+	t.execed = true
+	dur := time.Since(p.ts)
+	c.Exit(ret, t.memory(s), t.optsFor(c.Nr))
+	t.capture(s, c, false)
+	t.finish(s.Tid, s.Pid, p.ts, p.ip, c, dur, "")
+	if t.o.AllRead || t.o.AllWrite || len(t.o.ReadFds) > 0 || len(t.o.WriteFds) > 0 {
+		t.dump(s, c, ret)
+	}
+	t.writeStackAfterDump(s.Tid, c)
+	return 0, false, nil
+}
+
+// countExit counts the call in progress at its exit (-c).
+func (t *tracer) countExit(s *engine.Stop, ret int64) (int64, bool, error) {
+	return t.countDone(t.pending[s.Tid], ret)
+}
+
+func (t *tracer) countDone(p *pendingCall, ret int64) (int64, bool, error) {
+	if p == nil || !p.active {
+		return 0, false, nil
+	}
+	p.active = false
+	if !t.execed && ret != 0 {
+		return 0, false, nil
+	}
+	t.execed = true
+	t.count(p.nr, ret, time.Since(p.ts))
+	return 0, false, nil
 }
 
 // usesPath: -P; a path argument or a descriptor naming one of the paths.
@@ -408,6 +474,9 @@ func (t *tracer) line(pid, tgid int, ts time.Time, ip uint64, c *decode.Call, d 
 	t.out(pid).Write(b)
 	t.buf = b
 	t.writeStack(pid, c)
+	if t.flush {
+		t.w.Flush()
+	}
 }
 
 func appendSeconds(b []byte, d time.Duration) []byte {
@@ -426,7 +495,7 @@ func appendSeconds(b []byte, d time.Duration) []byte {
 func (t *tracer) threadExit(tid int, st engine.Status) {
 	if p := t.pending[tid]; p != nil {
 		delete(t.pending, tid)
-		if t.execed && !t.o.Count {
+		if p.active && p.c != nil && t.execed && !t.o.Count {
 			t.finish(tid, p.pid, p.ts, p.ip, p.c, -1, "")
 		}
 	}
@@ -435,7 +504,7 @@ func (t *tracer) threadExit(tid int, st engine.Status) {
 		return
 	}
 	t.live[tid] = true // a task that made no traced call still counts
-	if !t.o.Count && !t.o.JSON && !t.o.quietExit && (tid == t.root || t.o.Follow) {
+	if !t.o.Count && !t.o.JSON && !t.o.quietExit && (tid == t.root || t.o.Follow || t.attached) {
 		b := t.prefix(t.buf[:0], tid, time.Now(), 0, false)
 		if st.Exited() {
 			b = append(b, "+++ exited with "...)
@@ -451,6 +520,9 @@ func (t *tracer) threadExit(tid int, st engine.Status) {
 		}
 		t.out(tid).Write(b)
 		t.buf = b
+		if t.flush {
+			t.w.Flush()
+		}
 	}
 	t.forgetStack(tid)
 	delete(t.live, tid)

@@ -34,6 +34,9 @@ func (t *tracer) signal(tid, pid int, sig syscall.Signal, info []byte) {
 	b = append(b, " ---\n"...)
 	t.out(tid).Write(b)
 	t.buf = b
+	if t.flush {
+		t.w.Flush()
+	}
 }
 
 func signame(n int) string {

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"os/user"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -109,42 +110,23 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, usage)
 		return 0
 	}
-	spec := filter.Spec{Default: filter.ActionAllow}
-	act, err := filter.TraceAction(0)
+	// The tracer's live heap stays small while every call allocates its
+	// decoding: a larger growth factor makes a few collections out of the
+	// dozens the default (4 MB goal) runs during a full trace.
+	debug.SetGCPercent(400)
+	if len(o.Pids) > 0 {
+		return attachMain(o, stderr)
+	}
+	spec, err := o.filterSpec()
 	if err != nil {
 		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
 		return 1
-	}
-	// execve always stops: its success ends the calls that are this
-	// program's own; injected calls stop too (udHidden when not selected).
-	hidden, err := filter.TraceAction(udHidden)
-	if err != nil {
-		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
-		return 1
-	}
-	stops := map[int]bool{}
-	for _, nr := range o.syscalls() {
-		stops[nr] = true
-		spec.Rules = append(spec.Rules, filter.Rule{Action: act, Syscall: nr})
-	}
-	extra := append([]int(nil), execNrs...)
-	for _, in := range o.Inject {
-		for nr := range in.sel {
-			extra = append(extra, nr)
-		}
-	}
-	for _, nr := range extra {
-		if !stops[nr] {
-			stops[nr] = true
-			spec.Rules = append(spec.Rules, filter.Rule{Action: hidden, Syscall: nr})
-		}
 	}
 	progs, err := spec.Programs()
 	if err != nil {
 		fmt.Fprintf(stderr, "sctrace-lua trace: filter: %s\n", err)
 		return 1
 	}
-	pl, _ := json.Marshal(payload{Programs: progs, Cmd: o.Cmd, Env: o.Env, User: o.User})
 
 	var out io.Writer = stderr
 	var file *os.File
@@ -161,10 +143,30 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 	s := engine.NewSession()
 	defer s.Close()
-	child, err := s.Spawn(HelperMode, pl)
-	if err != nil {
-		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
-		return 1
+	// The command is forked and exec'd directly (SpawnExec: no second Go
+	// runtime to start) when trace can do all the child would: -u needs
+	// the helper, and so does a command not found on PATH (the helper
+	// reports it as a shell does).
+	var child *engine.Child
+	if o.User == "" {
+		env, err := commandEnv(o.Env)
+		if err != nil {
+			fmt.Fprintf(stderr, "sctrace-lua trace: -E: %s\n", err)
+			return 1
+		}
+		if path, ok := lookPath(o.Cmd[0], env); ok {
+			if child, err = s.SpawnExec(path, o.Cmd, env, progs); err != nil {
+				fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
+				return 1
+			}
+		}
+	}
+	if child == nil {
+		pl, _ := json.Marshal(payload{Programs: progs, Cmd: o.Cmd, Env: o.Env, User: o.User})
+		if child, err = s.Spawn(HelperMode, pl); err != nil {
+			fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
+			return 1
+		}
 	}
 	tr.root = child.Pid
 	tr.live[child.Pid] = true
@@ -173,6 +175,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		ThreadExit: tr.threadExit,
 		Signal:     tr.signal,
 	})
+	// After a failed Trace the child may never have been released (s.Close
+	// kills it): its exec's errno is not waited for.
+	if err == nil {
+		if e := child.ExecErrno(); e != 0 {
+			w.Flush()
+			fmt.Fprintf(stderr, "sctrace-lua trace: exec: %s: %s\n", o.Cmd[0], e.Error())
+		}
+	}
 	if o.Count || o.CountAndTrace {
 		tr.summary()
 	}
@@ -197,6 +207,65 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 1
 }
 
+// filterSpec is the filter of the traced command: the selected calls stop
+// with user data 0; execve (its success ends the calls that are this
+// program's own) and calls only injected into stop with udHidden. When most
+// calls are selected (the default: all of them) the default action is the
+// stop and the rules let the others run, which makes a filter of a few
+// instructions, compiled in microseconds instead of milliseconds, and stops
+// calls libseccomp has no name for too, as strace shows them.
+func (o *Options) filterSpec() (filter.Spec, error) {
+	act, err := filter.TraceAction(0)
+	if err != nil {
+		return filter.Spec{}, err
+	}
+	hidden, err := filter.TraceAction(udHidden)
+	if err != nil {
+		return filter.Spec{}, err
+	}
+	extra := append([]int(nil), execNrs...)
+	for _, in := range o.Inject {
+		for nr := range in.sel {
+			extra = append(extra, nr)
+		}
+	}
+	if o.Selected == nil {
+		// Every call: nothing needs a rule.
+		return filter.Spec{Default: act}, nil
+	}
+	all := allSyscalls()
+	if 2*len(o.Selected) > len(all) {
+		spec := filter.Spec{Default: act}
+		done := map[int]bool{}
+		for _, nr := range extra {
+			if !o.Selected[nr] && !done[nr] {
+				done[nr] = true
+				spec.Rules = append(spec.Rules, filter.Rule{Action: hidden, Syscall: nr})
+			}
+		}
+		for _, nr := range all {
+			if !o.Selected[nr] && !done[nr] {
+				done[nr] = true
+				spec.Rules = append(spec.Rules, filter.Rule{Action: filter.ActionAllow, Syscall: nr})
+			}
+		}
+		return spec, nil
+	}
+	spec := filter.Spec{Default: filter.ActionAllow}
+	stops := map[int]bool{}
+	for _, nr := range o.syscalls() {
+		stops[nr] = true
+		spec.Rules = append(spec.Rules, filter.Rule{Action: act, Syscall: nr})
+	}
+	for _, nr := range extra {
+		if !stops[nr] {
+			stops[nr] = true
+			spec.Rules = append(spec.Rules, filter.Rule{Action: hidden, Syscall: nr})
+		}
+	}
+	return spec, nil
+}
+
 // dieOf makes this process die of sig, as strace does. The Go runtime dies
 // of HUP, INT, TERM and KILL when they are sent to it with their default
 // action; for the others a shell takes this process's place and kills
@@ -209,6 +278,55 @@ func dieOf(sig syscall.Signal) {
 	}
 	syscall.Exec("/bin/sh", []string{"/bin/sh", "-c", "ulimit -c 0; kill -" + strconv.Itoa(int(sig)) + " $$"}, os.Environ())
 	os.Exit(128 + int(sig))
+}
+
+// commandEnv is this process's environment with -E applied: VAR=VAL
+// sets, VAR removes.
+func commandEnv(changes []string) ([]string, error) {
+	env := os.Environ()
+	for _, e := range changes {
+		k, _, ok := strings.Cut(e, "=")
+		if k == "" {
+			return nil, fmt.Errorf("bad variable %q", e)
+		}
+		out := env[:0:0]
+		for _, kv := range env {
+			if !strings.HasPrefix(kv, k+"=") {
+				out = append(out, kv)
+			}
+		}
+		if ok {
+			out = append(out, e)
+		}
+		env = out
+	}
+	return env, nil
+}
+
+// lookPath finds file as execvp would, on env's PATH; a name with a slash
+// is taken as it is. Only absolute directories are searched (exec.LookPath
+// refuses a result relative to the working directory too); false sends the
+// caller to the helper, which reports the failure.
+func lookPath(file string, env []string) (string, bool) {
+	if containsSlash(file) {
+		return file, true
+	}
+	path := ""
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v
+		}
+	}
+	for _, dir := range strings.Split(path, ":") {
+		if !strings.HasPrefix(dir, "/") {
+			continue
+		}
+		p := dir + "/" + file
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 // applyEnv: -E VAR=VAL sets, -E VAR removes.

@@ -1,0 +1,110 @@
+package strace
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+
+	"github.com/sctrace-lua/sctrace-lua/engine"
+)
+
+// attachMain is `trace -p PID…`: the running processes have no filter of
+// ours, so every call stops at its entry and exit (engine.Session.Attach)
+// and the selection (-e trace=, injections) is made here by number. SIGINT,
+// SIGTERM or SIGHUP detaches: the processes run on, unstopped, and trace
+// then dies of that signal, as strace does.
+// Precondition: the runtime OS thread is locked (the Session's thread).
+func attachMain(o *Options, stderr io.Writer) int {
+	var out io.Writer = stderr
+	var file *os.File
+	if o.Output != "" && !o.PerPid {
+		f, err := os.OpenFile(o.Output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		if err != nil {
+			fmt.Fprintf(stderr, "sctrace-lua trace: -o: %s\n", err)
+			return 1
+		}
+		file, out = f, f
+	}
+	w := bufio.NewWriterSize(out, 64<<10)
+	tr := newTracer(o, w, file != nil)
+	tr.attached, tr.execed, tr.root = true, true, o.Pids[0]
+	// A process traced for as long as it runs: its lines are written as
+	// they come (a tail -f of the -o file sees them too).
+	tr.flush = true
+	if o.Selected != nil {
+		tr.sel = map[int]bool{}
+		for nr := range o.Selected {
+			tr.sel[nr] = true
+		}
+	}
+	tr.injNrs = map[int]bool{}
+	for _, in := range o.Inject {
+		for nr := range in.sel {
+			tr.injNrs[nr] = true
+		}
+	}
+	// The engine detaches on these signals; this channel only learns
+	// which one came, to die of it afterwards.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	msg := func(format string, a ...any) {
+		if o.Quiet == 0 {
+			w.Flush()
+			fmt.Fprintf(stderr, "sctrace-lua trace: "+format+"\n", a...)
+		}
+	}
+
+	s := engine.NewSession()
+	defer s.Close()
+	err := s.Attach(o.Pids, engine.AttachOptions{Follow: o.Follow, Ready: func(seized map[int][]int) {
+		for _, pid := range o.Pids {
+			for _, tid := range seized[pid] {
+				tr.live[tid] = true
+			}
+			if n := len(seized[pid]); n > 1 && o.Follow {
+				msg("Process %d attached with %d threads", pid, n)
+			} else {
+				msg("Process %d attached", pid)
+			}
+		}
+	}}, engine.Hooks{
+		Seccomp:    tr.seccomp,
+		ThreadExit: tr.threadExit,
+		Signal:     tr.signal,
+	})
+	var left []int
+	for tid := range tr.live {
+		left = append(left, tid)
+	}
+	sort.Ints(left)
+	for _, tid := range left {
+		msg("Process %d detached", tid)
+	}
+	if o.Count || o.CountAndTrace {
+		tr.summary()
+	}
+	w.Flush()
+	tr.closeAll()
+	if tr.fileErr != nil {
+		fmt.Fprintf(stderr, "sctrace-lua trace: -ff: %s\n", tr.fileErr)
+	}
+	if file != nil {
+		file.Close()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
+		return 1
+	}
+	select {
+	case sig := <-sigs:
+		signal.Stop(sigs)
+		dieOf(sig.(syscall.Signal))
+	default:
+	}
+	return 0
+}
