@@ -62,6 +62,7 @@ type Options struct {
 	Overhead          time.Duration // -O: subtracted from each call's time
 	IP                bool          // -i
 	StackTraces       bool          // -k
+	DetachOnExec      bool          // -b execve
 	Inject            []*injection
 	quietExit         bool // -e quiet=exit
 	countSeen         int
@@ -104,6 +105,10 @@ options:
   -c              count calls, errors and time per syscall; print a summary
   -q, -qq         suppress messages about attaching; with -qq also exits
   --json          one JSON object per call instead of strace lines
+  -b execve       detach from a process when its execve succeeds (the
+                  command's own exec excepted): the new program runs
+                  untraced; the command is then traced without a filter
+                  (every call stops, PTRACE_SYSCALL)
   -p PID          attach to the running process PID (and its threads)
                   instead of running CMD; every call stops (PTRACE_SYSCALL,
                   no filter); Ctrl-C or SIGTERM detaches and leaves it running
@@ -443,7 +448,7 @@ func Parse(args []string) (*Options, error) {
 		"--summary-columns":          setColumns,
 		"--summary-syscall-overhead": setOverhead,
 		"--attach":                   o.attachPids,
-		"--detach-on":                reject("-b", detachWhy),
+		"--detach-on":                o.detachOn,
 		"--quiet":                    qual("quiet"),
 		"--abbrev":                   qual("abbrev"),
 		"--verbose":                  qual("verbose"),
@@ -464,7 +469,7 @@ func Parse(args []string) (*Options, error) {
 		'S': setSort,
 		'U': setColumns,
 		'p': o.attachPids,
-		'b': reject("-b", detachWhy),
+		'b': o.detachOn,
 		'I': func(string) error { return nil }, // interruptibility: trace is always interruptible by a fatal signal
 		'X': reject("-X", "constants are always printed in strace's default (abbreviated) style"),
 		'O': setOverhead,
@@ -661,9 +666,14 @@ func (o *Options) attachPids(v string) error {
 	return nil
 }
 
-const (
-	detachWhy = "a detached process would keep trace's seccomp filter, and each selected call would then fail with ENOSYS"
-)
+// detachOn is -b SYSCALL (--detach-on): only execve, as in strace.
+func (o *Options) detachOn(v string) error {
+	if v != "execve" {
+		return usageErr("syscall '%s' for -b isn't supported (only execve)", v)
+	}
+	o.DetachOnExec = true
+	return nil
+}
 
 func flagWhy(f string) string {
 	switch f {
