@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -125,5 +127,28 @@ func TestTraceDetachOnBad(t *testing.T) {
 		if r.code != 2 || !strings.Contains(r.stderr, "for -b isn't supported (only execve)") {
 			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
 		}
+	}
+}
+
+// -p -f -b execve: the shell's children are followed and each is let go
+// at its exec of /bin/sleep, so sleep's own clock_nanosleep is never seen;
+// SIGTERM then detaches the shell, which runs on.
+func TestTraceAttachDetachOnExec(t *testing.T) {
+	dir := t.TempDir()
+	pid := runningShell(t, nil, dir, attachLoop(dir))
+	out := filepath.Join(dir, "trace.out")
+	cmd, stderr := startTrace(t, "trace", "-f", "-b", "execve", "-e", "trace=execve,clock_nanosleep,nanosleep", "-o", out, "-p", strconv.Itoa(pid))
+	re := regexp.MustCompile(`(?m)^\d+ +execve\("/bin/sleep", \["/bin/sleep", "0\.02"\], 0x[0-9a-f]+ /\* \d+ vars \*/\) <detached \.\.\.>\n(.*\n)*\d+ +execve\("/bin/sleep"`)
+	waitFile(t, out, re)
+	stopTrace(t, cmd, syscall.SIGTERM)
+	checkLetGo(t, pid, dir)
+	got, _ := readFile(out)
+	for _, l := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+		if strings.Contains(l, "nanosleep(") {
+			t.Errorf("a call of the detached sleep was traced: %q", l)
+		}
+	}
+	if n := strings.Count(stderr.String(), " detached\n"); n < 3 {
+		t.Errorf("stderr %q, want a detach message per sleep and the shell's", stderr.String())
 	}
 }
