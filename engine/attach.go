@@ -142,6 +142,57 @@ func (s *Session) TraceUnfiltered(pid int, o UnfilteredOptions, h Hooks) (Status
 	})
 }
 
+// TraceProcess traces pid, a process that is not this Session's child
+// and has not exec'd its command yet, as Trace traces a spawned child
+// (strace -D: the tracer is the command's grandchild, and the command keeps
+// the tracer's pid). pid is seized with Trace's options (its filter's
+// calls stop; it dies with the tracer), ready runs once it is seized (pid
+// then installs its filter and execs), and the trace goes on until pid and
+// every traced descendant are gone; pid's status is returned. Children and
+// threads are followed from pid's first exec on: before it, pid is a
+// launcher whose own threads end at that exec.
+// Precondition: the runtime OS thread must be locked (the Session's thread).
+func (s *Session) TraceProcess(pid int, ready func() error, h Hooks) (Status, error) {
+	if err := s.checkThread(); err != nil {
+		return Status{}, err
+	}
+	if pid == unix.Getpid() {
+		return Status{}, ErrAttachSelf
+	}
+	if s.children[pid] != nil {
+		return Status{}, fmt.Errorf("tracing pid %d: %w", pid, ErrAttachChild)
+	}
+	const follow = unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
+	if err := ptrace(unix.PTRACE_SEIZE, pid, 0, seizeOptions&^follow); err != nil {
+		return Status{}, fmt.Errorf("seizing pid %d: %w", pid, err)
+	}
+	hideTracer()
+	t := newTrace(s, pid, h)
+	t.followFromExec = true
+	stop := ignoreTerminalSignals(h.Interrupt)
+	defer stop()
+	defer sigchldDefault()()
+	if ready != nil {
+		if err := ready(); err != nil {
+			t.killAll()
+			t.loop()
+			return t.rootStatus, err
+		}
+	}
+	err := t.loop()
+	return t.rootStatus, err
+}
+
+// AllowTracer lets process tracer ptrace this one where Yama's
+// ptrace_scope 1 would refuse a tracer that is not an ancestor
+// (PR_SET_PTRACER); without Yama there is nothing to allow.
+func AllowTracer(tracer int) error {
+	if err := unix.Prctl(unix.PR_SET_PTRACER, uintptr(tracer), 0, 0, 0); err != nil && err != unix.EINVAL {
+		return fmt.Errorf("allowing tracer %d: %w", tracer, err)
+	}
+	return nil
+}
+
 // detachExec lets th go at its exec event: its execve has succeeded and
 // the new program has not run yet; every other thread of the process is
 // gone (the kernel ended them before the event).

@@ -61,6 +61,9 @@ type trace struct {
 	// status is still awaited (it is this process's child).
 	detachOnExec, skipRootExec, rootDetached bool
 	detached                                 func(tid int)
+	// followFromExec: the root was seized without following its children
+	// (TraceProcess); its first exec event turns that on.
+	followFromExec bool
 }
 
 func newTrace(s *Session, root int, h Hooks) *trace {
@@ -195,6 +198,10 @@ func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 				th.entry.Tid = wpid
 			}
 			delete(t.threads, int(msg))
+		}
+		if t.followFromExec && th.tgid == t.root {
+			t.followFromExec = false
+			ptrace(unix.PTRACE_SETOPTIONS, wpid, 0, seizeOptions)
 		}
 		if t.detachOnExec {
 			if th.tgid == t.root && t.skipRootExec {

@@ -63,6 +63,7 @@ type Options struct {
 	IP                bool          // -i
 	StackTraces       bool          // -k
 	DetachOnExec      bool          // -b execve
+	Daemonize         int           // -D count: 1 grandchild, 2 process group, 3 session
 	Inject            []*injection
 	quietExit         bool // -e quiet=exit
 	countSeen         int
@@ -449,6 +450,7 @@ func Parse(args []string) (*Options, error) {
 		"--summary-syscall-overhead": setOverhead,
 		"--attach":                   o.attachPids,
 		"--detach-on":                o.detachOn,
+		"--daemonize":                o.daemonize,
 		"--quiet":                    qual("quiet"),
 		"--abbrev":                   qual("abbrev"),
 		"--verbose":                  qual("verbose"),
@@ -493,7 +495,7 @@ func Parse(args []string) (*Options, error) {
 		"--quiet":               func() { o.Quiet = 1 },
 		"--no-abbrev":           func() { o.Abbrev = map[int]bool{} },
 		"--strings-in-hex":      func() { o.stringsInHex("all") },
-		"--daemonize":           nil,
+		"--daemonize":           func() { o.Daemonize = max(o.Daemonize, 1) },
 		"--stack-traces":        func() { o.StackTraces = true },
 	}
 	var err error
@@ -578,7 +580,7 @@ loop:
 						o.Hex++
 					}
 				case 'D':
-					return nil, usageErr("%s", flagWhy("-D"))
+					o.Daemonize = min(o.Daemonize+1, 3)
 				case 'k':
 					o.StackTraces = true
 				case 'd', 'n', 'F', 'V':
@@ -599,6 +601,12 @@ loop:
 	}
 	if len(o.Cmd) > 0 && len(o.Pids) > 0 {
 		return nil, usageErr("-p with a command is not supported: trace either starts CMD or attaches to running processes")
+	}
+	if len(o.Pids) > 0 && o.Daemonize > 0 {
+		return nil, usageErr("-D needs a command to run, not -p")
+	}
+	if o.Daemonize > 0 && o.DetachOnExec {
+		return nil, usageErr("-D and -b execve cannot be combined: the grandchild tracer traces under the command's filter, which a detached process would keep")
 	}
 	if len(o.Pids) > 0 && o.User != "" {
 		return nil, usageErr("-u needs a command to run, not -p")
@@ -662,6 +670,21 @@ func (o *Options) attachPids(v string) error {
 	}
 	if len(o.Pids) == 0 {
 		return usageErr("invalid process id: '%s'", v)
+	}
+	return nil
+}
+
+// daemonize is --daemonize=grandchild|pgroup|pgrp|session.
+func (o *Options) daemonize(v string) error {
+	switch v {
+	case "grandchild":
+		o.Daemonize = 1
+	case "pgroup", "pgrp":
+		o.Daemonize = 2
+	case "session":
+		o.Daemonize = 3
+	default:
+		return usageErr("invalid --daemonize %q (grandchild, pgroup or session)", v)
 	}
 	return nil
 }

@@ -97,6 +97,9 @@ func containsSlash(s string) bool {
 // return: when the command was killed by a signal, this process dies of it).
 // Precondition: the runtime OS thread is locked (the Session's thread).
 func Main(args []string, stdout, stderr io.Writer) int {
+	if code, ok := daemonStage(args, stderr); ok {
+		return code
+	}
 	o, err := Parse(args)
 	if err != nil {
 		msg := err.Error()
@@ -130,6 +133,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "sctrace-lua trace: filter: %s\n", err)
 			return 1
 		}
+	}
+
+	if o.Daemonize > 0 {
+		return daemonMain(o, progs, stderr)
 	}
 
 	var out io.Writer = stderr
