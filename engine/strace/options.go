@@ -110,6 +110,9 @@ options:
                   command's own exec excepted): the new program runs
                   untraced; the command is then traced without a filter
                   (every call stops, PTRACE_SYSCALL)
+  -D, -DD, -DDD   run the tracer as the command's grandchild (the command
+                  keeps trace's pid); -DD in its own process group, -DDD in
+                  its own session (--daemonize=grandchild|pgroup|session)
   -p PID          attach to the running process PID (and its threads)
                   instead of running CMD; every call stops (PTRACE_SYSCALL,
                   no filter); Ctrl-C or SIGTERM detaches and leaves it running
@@ -698,13 +701,7 @@ func (o *Options) detachOn(v string) error {
 	return nil
 }
 
-func flagWhy(f string) string {
-	switch f {
-	case "-D", "--daemonize":
-		return f + " is not supported: the traced command is started as trace's own child (the helper that loads its filter)"
-	}
-	return f + " is not supported"
-}
+func flagWhy(f string) string { return f + " is not supported" }
 
 // decodeFds is --decode-fds=SET: path, socket, dev, pidfd, all, none.
 func (o *Options) decodeFds(v string) error {
