@@ -142,6 +142,17 @@ func (s *Session) TraceUnfiltered(pid int, o UnfilteredOptions, h Hooks) (Status
 	})
 }
 
+// ProcessOptions say how TraceProcess traces.
+type ProcessOptions struct {
+	// Unfiltered: pid execs without a filter, and every call stops at its
+	// entry and exit as under TraceUnfiltered.
+	Unfiltered bool
+	// DetachOnExec and Detached as for TraceUnfiltered (pid's first exec
+	// is traced through). pid's status is not known once it was let go.
+	DetachOnExec bool
+	Detached     func(pid int)
+}
+
 // TraceProcess traces pid, a process that is not this Session's child
 // and has not exec'd its command yet, as Trace traces a spawned child
 // (strace -D: the tracer is the command's grandchild, and the command keeps
@@ -152,7 +163,7 @@ func (s *Session) TraceUnfiltered(pid int, o UnfilteredOptions, h Hooks) (Status
 // threads are followed from pid's first exec on: before it, pid is a
 // launcher whose own threads end at that exec.
 // Precondition: the runtime OS thread must be locked (the Session's thread).
-func (s *Session) TraceProcess(pid int, ready func() error, h Hooks) (Status, error) {
+func (s *Session) TraceProcess(pid int, o ProcessOptions, ready func() error, h Hooks) (Status, error) {
 	if err := s.checkThread(); err != nil {
 		return Status{}, err
 	}
@@ -163,12 +174,21 @@ func (s *Session) TraceProcess(pid int, ready func() error, h Hooks) (Status, er
 		return Status{}, fmt.Errorf("tracing pid %d: %w", pid, ErrAttachChild)
 	}
 	const follow = unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
-	if err := ptrace(unix.PTRACE_SEIZE, pid, 0, seizeOptions&^follow); err != nil {
+	full := uintptr(seizeOptions)
+	if o.Unfiltered {
+		full = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_EXITKILL | follow
+	}
+	if err := ptrace(unix.PTRACE_SEIZE, pid, 0, full&^follow); err != nil {
 		return Status{}, fmt.Errorf("seizing pid %d: %w", pid, err)
 	}
 	hideTracer()
 	t := newTrace(s, pid, h)
-	t.followFromExec = true
+	t.followFromExec, t.execOptions = true, full
+	if o.Unfiltered {
+		t.syscalls = true
+		t.detachOnExec, t.skipRootExec, t.detached = o.DetachOnExec, true, o.Detached
+		ptrace(unix.PTRACE_INTERRUPT, pid, 0, 0)
+	}
 	stop := ignoreTerminalSignals(h.Interrupt)
 	defer stop()
 	defer sigchldDefault()()
@@ -201,7 +221,12 @@ func (t *trace) detachExec(th *thread) {
 	delete(t.threads, th.tid)
 	t.dropPidfd(th.tid)
 	if th.tgid == t.root && t.root != 0 {
+		// A child of this process still reports its exit here; another
+		// process (TraceProcess) does so to its parent only.
 		t.rootDetached = true
+		if t.execOptions != 0 {
+			t.rootDone = true
+		}
 	}
 	if t.detached != nil {
 		t.detached(th.tid)

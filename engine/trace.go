@@ -62,8 +62,10 @@ type trace struct {
 	detachOnExec, skipRootExec, rootDetached bool
 	detached                                 func(tid int)
 	// followFromExec: the root was seized without following its children
-	// (TraceProcess); its first exec event turns that on.
+	// (TraceProcess); its first exec event turns that on, with
+	// execOptions (non-zero only for TraceProcess).
 	followFromExec bool
+	execOptions    uintptr
 }
 
 func newTrace(s *Session, root int, h Hooks) *trace {
@@ -201,7 +203,7 @@ func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 		}
 		if t.followFromExec && th.tgid == t.root {
 			t.followFromExec = false
-			ptrace(unix.PTRACE_SETOPTIONS, wpid, 0, seizeOptions)
+			ptrace(unix.PTRACE_SETOPTIONS, wpid, 0, t.execOptions)
 		}
 		if t.detachOnExec {
 			if th.tgid == t.root && t.skipRootExec {

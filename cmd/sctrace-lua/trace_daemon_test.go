@@ -97,19 +97,40 @@ func waitGone(t *testing.T, pid int) {
 	t.Errorf("the tracer %d is still running", pid)
 }
 
-// -D with -p, or with -b execve: one line, exit 2.
+// -D with -p, a bad --daemonize: one line, exit 2.
 func TestTraceDaemonizeBad(t *testing.T) {
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"-D", "-p", "1"}, "-D needs a command to run, not -p"},
-		{[]string{"-D", "-b", "execve", "true"}, "-D and -b execve cannot be combined"},
 		{[]string{"--daemonize=nope", "true"}, `invalid --daemonize "nope"`},
 	} {
 		r := cli(t, "", nil, "", append([]string{"trace"}, c.args...)...)
 		if r.code != 2 || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("%v: exit %d, stderr %q", c.args, r.code, r.stderr)
 		}
+	}
+}
+
+// -D -b execve: the grandchild tracer traces trace's own process without
+// a filter and lets it go at the shell's exec: the exec'd program reads
+// TracerPid 0, and its exit status reaches the caller directly.
+func TestTraceDaemonizeDetachOnExec(t *testing.T) {
+	dir := t.TempDir()
+	tp := filepath.Join(dir, "tp")
+	r := cli(t, "", nil, "", "trace", "-D", "-b", "execve", "-e", "trace=execve", "/bin/sh", "-c",
+		"exec /bin/sh -c 'grep TracerPid /proc/self/status > "+tp+"; exit 5'")
+	if r.code != 5 {
+		t.Fatalf("exit %d, want 5; stderr:\n%s", r.code, r.stderr)
+	}
+	if v := tracerPidOf(t, tp); v != "TracerPid:\t0" {
+		t.Errorf("the exec'd shell's grep read %q, want TracerPid 0", v)
+	}
+	// Complete: cli reads stderr until every writer, the tracer too, has
+	// closed it.
+	want := regexp.MustCompile(`(?s)^execve\("/bin/sh", .*\) = 0\nexecve\("/bin/sh", \["/bin/sh", "-c", "grep TracerPid /proc/self/status"\.\.\.\], 0x[0-9a-f]+ /\* \d+ vars \*/\) <detached \.\.\.>\nsctrace-lua trace: Process \d+ detached\n$`)
+	if !want.MatchString(r.stderr) {
+		t.Errorf("stderr:\n%s\nwant to match %s", r.stderr, want)
 	}
 }

@@ -179,7 +179,16 @@ func daemonTrace(pid int, args []string, toP, fromP *os.File, stderr io.Writer) 
 	tr.live[pid] = true
 	s := engine.NewSession()
 	defer s.Close()
-	_, err = s.TraceProcess(pid, func() error {
+	var po engine.ProcessOptions
+	if o.DetachOnExec {
+		var msgs io.Writer
+		if o.Quiet == 0 && o.Output == "" {
+			msgs = stderr
+		}
+		tr.selectByNumber()
+		po = engine.ProcessOptions{Unfiltered: true, DetachOnExec: true, Detached: tr.detachedFn(msgs)}
+	}
+	_, err = s.TraceProcess(pid, po, func() error {
 		_, err := toP.Write([]byte{1})
 		toP.Close()
 		return err

@@ -608,9 +608,6 @@ loop:
 	if len(o.Pids) > 0 && o.Daemonize > 0 {
 		return nil, usageErr("-D needs a command to run, not -p")
 	}
-	if o.Daemonize > 0 && o.DetachOnExec {
-		return nil, usageErr("-D and -b execve cannot be combined: the grandchild tracer traces under the command's filter, which a detached process would keep")
-	}
 	if len(o.Pids) > 0 && o.User != "" {
 		return nil, usageErr("-u needs a command to run, not -p")
 	}
