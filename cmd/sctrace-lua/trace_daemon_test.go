@@ -134,3 +134,25 @@ func TestTraceDaemonizeDetachOnExec(t *testing.T) {
 		t.Errorf("stderr:\n%s\nwant to match %s", r.stderr, want)
 	}
 }
+
+// As uid 65534: the grandchild tracer may trace trace's process (same
+// uid; PR_SET_PTRACER where Yama asks for it), and -b execve lets the
+// exec'd grep go.
+func TestTraceDaemonizeUnprivileged(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to become uid 65534")
+	}
+	exe := nobodyExe(t)
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	r := cliIn(t, cliPlace{dir: "/"}, "", nobody, exe, "trace", "-D", "-e", "trace=exit_group", "/bin/sh", "-c", "grep TracerPid /proc/$$/status; exit 6")
+	if r.code != 6 || !strings.HasPrefix(r.stdout, "TracerPid:\t") || r.stdout == "TracerPid:\t0\n" {
+		t.Errorf("-D: exit %d, stdout %q, stderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.HasSuffix(r.stderr, "\nexit_group(6)                           = ?\n+++ exited with 6 +++\n") {
+		t.Errorf("-D: stderr:\n%s", r.stderr)
+	}
+	r = cliIn(t, cliPlace{dir: "/"}, "", nobody, exe, "trace", "-D", "-b", "execve", "-q", "-e", "trace=none", "/bin/sh", "-c", "exec grep TracerPid /proc/self/status")
+	if r.code != 0 || r.stdout != "TracerPid:\t0\n" || r.stderr != "" {
+		t.Errorf("-D -b execve: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
