@@ -57,8 +57,9 @@ type trace struct {
 	syscalls, attached, detaching bool
 	// detachOnExec: each process is let go at its exec event, except the
 	// root's first when skipRootExec (the command's own exec); detached
-	// reports each. rootDetached: the root was let go, and only its exit
-	// status is still awaited (it is this process's child).
+	// reports each. rootDetached: the root was let go; a child of this
+	// process still reports its exit status here (TraceUnfiltered), another
+	// (TraceProcess) only to its parent, so the root is then done.
 	detachOnExec, skipRootExec, rootDetached bool
 	detached                                 func(tid int)
 	// followFromExec: the root was seized without following its children
