@@ -28,9 +28,10 @@ var (
 	ErrAttachHold = errors.New("deferred decisions (emulated calls) need a process started under a filter, not an attached one")
 	// ErrAttachSelf: the tracer cannot trace itself or its own threads.
 	ErrAttachSelf = errors.New("cannot attach to the tracer itself")
-	// ErrAttachChild: a child spawned by this Session is traced with
-	// Trace, under its filter.
-	ErrAttachChild = errors.New("a child spawned by this session is traced with Trace, not attached to")
+	// ErrAttachChild: a child spawned by this Session is held until it is
+	// released, and its exit status is the Session's: it is traced with
+	// Trace (under its filter) or TraceUnfiltered (without one).
+	ErrAttachChild = errors.New("a child spawned by this session is traced with Trace or TraceUnfiltered, not attached to")
 )
 
 // AttachOptions say what Attach follows.
@@ -42,6 +43,24 @@ type AttachOptions struct {
 	// Ready, if set, runs once every thread is seized, before any call is
 	// handled (a front end prints "Process N attached" there).
 	Ready func(tids map[int][]int)
+	// DetachOnExec lets each process go at its exec event, once its
+	// execve has succeeded and before the new program runs (strace -b
+	// execve): the program runs untraced.
+	DetachOnExec bool
+	// Detached, if set, runs for each process let go by DetachOnExec, with
+	// its pid; no exit is reported for it afterwards.
+	Detached func(pid int)
+}
+
+// UnfilteredOptions say how TraceUnfiltered traces.
+type UnfilteredOptions struct {
+	// Follow traces the children and threads the tracees create.
+	Follow bool
+	// DetachOnExec and Detached as for Attach, except that the root's
+	// first exec (the command's own) is traced through: the root is let
+	// go at its next one.
+	DetachOnExec bool
+	Detached     func(pid int)
 }
 
 // attachOptions: no TRACESECCOMP (there is no filter) and no EXITKILL (the
@@ -70,7 +89,8 @@ func (s *Session) Attach(pids []int, o AttachOptions, h Hooks) error {
 	}
 	t := newTrace(s, 0, h)
 	delete(t.threads, 0)
-	t.attached, t.rootDone = true, true
+	t.syscalls, t.attached, t.rootDone = true, true, true
+	t.detachOnExec, t.detached = o.DetachOnExec, o.Detached
 	hideTracer()
 	seized := map[int][]int{}
 	for _, pid := range pids {
@@ -99,6 +119,118 @@ func (s *Session) Attach(pids []int, o AttachOptions, h Hooks) error {
 	}()
 	defer sigchldDefault()()
 	return t.loop()
+}
+
+// TraceUnfiltered is Trace for a child spawned without a filter (SpawnExec
+// or Spawn with no programs): the child is seized, interrupted and
+// released, and every call of it stops at its entry and its exit, as under
+// Attach (the handler sees UD 0, Hold is refused). Unlike an attached
+// process the child is this Session's: it dies with the tracer, a failing
+// hook kills the traced tree, and the root's status is returned, also when
+// DetachOnExec let it go (it is still this process's child).
+// Precondition: the runtime OS thread must be locked (the Session's thread).
+func (s *Session) TraceUnfiltered(pid int, o UnfilteredOptions, h Hooks) (Status, error) {
+	opts := uintptr(unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_EXITKILL)
+	if o.Follow {
+		opts |= unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
+	}
+	return s.traceChild(pid, opts, h, func(t *trace) {
+		t.syscalls = true
+		t.detachOnExec, t.skipRootExec, t.detached = o.DetachOnExec, true, o.Detached
+		// The first stop, from which PTRACE_SYSCALL starts the stepping.
+		ptrace(unix.PTRACE_INTERRUPT, pid, 0, 0)
+	})
+}
+
+// ProcessOptions say how TraceProcess traces.
+type ProcessOptions struct {
+	// Unfiltered: pid execs without a filter, and every call stops at its
+	// entry and exit as under TraceUnfiltered.
+	Unfiltered bool
+	// DetachOnExec and Detached as for TraceUnfiltered (pid's first exec
+	// is traced through). pid's status is not known once it was let go.
+	DetachOnExec bool
+	Detached     func(pid int)
+}
+
+// TraceProcess traces pid, a process that is not this Session's child
+// and has not exec'd its command yet, as Trace traces a spawned child
+// (strace -D: the tracer is the command's grandchild, and the command keeps
+// the tracer's pid). pid is seized with Trace's options (its filter's
+// calls stop; it dies with the tracer), ready runs once it is seized (pid
+// then installs its filter and execs), and the trace goes on until pid and
+// every traced descendant are gone; pid's status is returned. Children and
+// threads are followed from pid's first exec on: before it, pid is a
+// launcher whose own threads end at that exec.
+// Precondition: the runtime OS thread must be locked (the Session's thread).
+func (s *Session) TraceProcess(pid int, o ProcessOptions, ready func() error, h Hooks) (Status, error) {
+	if err := s.checkThread(); err != nil {
+		return Status{}, err
+	}
+	if pid == unix.Getpid() {
+		return Status{}, ErrAttachSelf
+	}
+	if s.children[pid] != nil {
+		return Status{}, fmt.Errorf("tracing pid %d: %w", pid, ErrAttachChild)
+	}
+	const follow = unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
+	full := uintptr(seizeOptions)
+	if o.Unfiltered {
+		full = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_EXITKILL | follow
+	}
+	if err := ptrace(unix.PTRACE_SEIZE, pid, 0, full&^follow); err != nil {
+		return Status{}, fmt.Errorf("seizing pid %d: %w", pid, err)
+	}
+	hideTracer()
+	t := newTrace(s, pid, h)
+	t.followFromExec, t.execOptions = true, full
+	if o.Unfiltered {
+		t.syscalls = true
+		t.detachOnExec, t.skipRootExec, t.detached = o.DetachOnExec, true, o.Detached
+		ptrace(unix.PTRACE_INTERRUPT, pid, 0, 0)
+	}
+	stop := ignoreTerminalSignals(h.Interrupt)
+	defer stop()
+	defer sigchldDefault()()
+	if ready != nil {
+		if err := ready(); err != nil {
+			t.killAll()
+			t.loop()
+			return t.rootStatus, err
+		}
+	}
+	err := t.loop()
+	return t.rootStatus, err
+}
+
+// AllowTracer lets process tracer ptrace this one where Yama's
+// ptrace_scope 1 would refuse a tracer that is not an ancestor
+// (PR_SET_PTRACER); without Yama there is nothing to allow.
+func AllowTracer(tracer int) error {
+	if err := unix.Prctl(unix.PR_SET_PTRACER, uintptr(tracer), 0, 0, 0); err != nil && err != unix.EINVAL {
+		return fmt.Errorf("allowing tracer %d: %w", tracer, err)
+	}
+	return nil
+}
+
+// detachExec lets th go at its exec event: its execve has succeeded and
+// the new program has not run yet; every other thread of the process is
+// gone (the kernel ended them before the event).
+func (t *trace) detachExec(th *thread) {
+	ptrace(unix.PTRACE_DETACH, th.tid, 0, 0)
+	delete(t.threads, th.tid)
+	t.dropPidfd(th.tid)
+	if th.tgid == t.root && t.root != 0 {
+		// A child of this process still reports its exit here; another
+		// process (TraceProcess) does so to its parent only.
+		t.rootDetached = true
+		if t.execOptions != 0 {
+			t.rootDone = true
+		}
+	}
+	if t.detached != nil {
+		t.detached(th.tid)
+	}
 }
 
 // Detach asks the trace that is running the hook calling it to let every

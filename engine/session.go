@@ -129,6 +129,12 @@ func (s *Session) keep(st Status) { s.reaped = append(s.reaped, st) }
 // status. A HandlerError means the handler failed and the traced tree was
 // killed.
 func (s *Session) Trace(pid int, h Hooks) (Status, error) {
+	return s.traceChild(pid, seizeOptions, h, nil)
+}
+
+// traceChild is Trace with the seize options given and setup, if set, run
+// on the new trace once the child is seized, before it is released.
+func (s *Session) traceChild(pid int, opts uintptr, h Hooks, setup func(*trace)) (Status, error) {
 	if err := s.checkThread(); err != nil {
 		return Status{}, err
 	}
@@ -143,12 +149,15 @@ func (s *Session) Trace(pid int, h Hooks) (Status, error) {
 	// Seized before hideTracer: a SpawnExec child shares this process's
 	// memory until its execve, and with it the dumpable flag that an
 	// unprivileged seize needs.
-	if err := seize(pid); err != nil {
+	if err := ptrace(unix.PTRACE_SEIZE, pid, 0, opts); err != nil {
 		return Status{}, fmt.Errorf("seizing pid %d: %w", pid, err)
 	}
 	hideTracer()
 	delete(s.children, pid)
 	t := newTrace(s, pid, h)
+	if setup != nil {
+		setup(t)
+	}
 	stop := ignoreTerminalSignals(h.Interrupt)
 	defer stop()
 	defer sigchldDefault()()

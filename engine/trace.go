@@ -50,10 +50,23 @@ type trace struct {
 	workers atomic.Int32
 	// pidfds: a pidfd per thread that had an fd copied (pidfd.go).
 	pidfds map[int]int
-	// attached: the tracees are running processes seized by Attach, which
-	// stop at every call's entry and exit (attach.go); detaching: letting
-	// them go, each at its next stop.
-	attached, detaching bool
+	// syscalls: the tracees have no filter of ours and stop at every
+	// call's entry and exit (attach.go); attached: they are running
+	// processes seized by Attach, not ours to kill; detaching: letting them
+	// go, each at its next stop.
+	syscalls, attached, detaching bool
+	// detachOnExec: each process is let go at its exec event, except the
+	// root's first when skipRootExec (the command's own exec); detached
+	// reports each. rootDetached: the root was let go; a child of this
+	// process still reports its exit status here (TraceUnfiltered), another
+	// (TraceProcess) only to its parent, so the root is then done.
+	detachOnExec, skipRootExec, rootDetached bool
+	detached                                 func(tid int)
+	// followFromExec: the root was seized without following its children
+	// (TraceProcess); its first exec event turns that on, with
+	// execOptions (non-zero only for TraceProcess).
+	followFromExec bool
+	execOptions    uintptr
 }
 
 func newTrace(s *Session, root int, h Hooks) *trace {
@@ -116,6 +129,10 @@ func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 	}
 	if ws.Exited() || ws.Signaled() {
 		st := Status{Pid: wpid, WS: ws}
+		if th == nil && wpid == t.root && t.rootDetached {
+			t.rootDone, t.rootStatus = true, st
+			return
+		}
 		if th == nil {
 			if t.s.children[wpid] != nil {
 				// A child of ours that is not traced: keep its status
@@ -185,6 +202,18 @@ func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 			}
 			delete(t.threads, int(msg))
 		}
+		if t.followFromExec && th.tgid == t.root {
+			t.followFromExec = false
+			ptrace(unix.PTRACE_SETOPTIONS, wpid, 0, t.execOptions)
+		}
+		if t.detachOnExec {
+			if th.tgid == t.root && t.skipRootExec {
+				t.skipRootExec = false
+			} else {
+				t.detachExec(th)
+				return
+			}
+		}
 		t.resume(th, 0)
 	case event == unix.PTRACE_EVENT_STOP:
 		if isGroupStopSignal(sig) {
@@ -194,7 +223,7 @@ func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 			return
 		}
 		t.resume(th, 0) // initial stop of a new task, or after LISTEN
-	case sig == unix.SIGTRAP|0x80 && t.attached:
+	case sig == unix.SIGTRAP|0x80 && t.syscalls:
 		t.syscallStop(th)
 	case sig == unix.SIGTRAP|0x80:
 		t.exitStop(th)
@@ -237,7 +266,7 @@ func (t *trace) adopt(tid, tgid int) *thread {
 // resume continues a stopped task; ESRCH (it was killed meanwhile) is
 // normal and ignored.
 func (t *trace) resume(th *thread, sig int) {
-	if th.onReturn != nil || t.attached {
+	if th.onReturn != nil || t.syscalls {
 		ptrace(unix.PTRACE_SYSCALL, th.tid, 0, uintptr(sig))
 		return
 	}

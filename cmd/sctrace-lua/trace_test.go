@@ -568,7 +568,7 @@ func TestTraceBadOptions(t *testing.T) {
 		{[]string{"-e", "bogus=1", "true"}, "invalid -e qualifier 'bogus'"},
 		{[]string{"-e", "signal=SIGNOPE", "true"}, "invalid signal 'SIGNOPE'"},
 		{[]string{"-e", "inject=openat:error=ENOPE", "true"}, "invalid error 'ENOPE'"},
-		{[]string{"-b", "execve", "true"}, "-b is not supported"},
+		{[]string{"-b", "exec", "true"}, "syscall 'exec' for -b isn't supported (only execve)"},
 		{[]string{"-e", "trace=/open(", "true"}, "invalid regular expression"},
 		{[]string{"-e", "trace=%nosuch", "true"}, "invalid syscall class"},
 		{[]string{"-c", "--json", "true"}, "-c and --json cannot be combined"},

@@ -35,18 +35,7 @@ func attachMain(o *Options, stderr io.Writer) int {
 	// A process traced for as long as it runs: its lines are written as
 	// they come (a tail -f of the -o file sees them too).
 	tr.flush = true
-	if o.Selected != nil {
-		tr.sel = map[int]bool{}
-		for nr := range o.Selected {
-			tr.sel[nr] = true
-		}
-	}
-	tr.injNrs = map[int]bool{}
-	for _, in := range o.Inject {
-		for nr := range in.sel {
-			tr.injNrs[nr] = true
-		}
-	}
+	tr.selectByNumber()
 	// The engine detaches on these signals; this channel only learns
 	// which one came, to die of it afterwards.
 	sigs := make(chan os.Signal, 4)
@@ -61,7 +50,11 @@ func attachMain(o *Options, stderr io.Writer) int {
 
 	s := engine.NewSession()
 	defer s.Close()
-	err := s.Attach(o.Pids, engine.AttachOptions{Follow: o.Follow, Ready: func(seized map[int][]int) {
+	var msgs io.Writer
+	if o.Quiet == 0 {
+		msgs = stderr
+	}
+	err := s.Attach(o.Pids, engine.AttachOptions{Follow: o.Follow, DetachOnExec: o.DetachOnExec, Detached: tr.detachedFn(msgs), Ready: func(seized map[int][]int) {
 		for _, pid := range o.Pids {
 			for _, tid := range seized[pid] {
 				tr.live[tid] = true

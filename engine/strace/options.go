@@ -62,6 +62,8 @@ type Options struct {
 	Overhead          time.Duration // -O: subtracted from each call's time
 	IP                bool          // -i
 	StackTraces       bool          // -k
+	DetachOnExec      bool          // -b execve
+	Daemonize         int           // -D count: 1 grandchild, 2 process group, 3 session
 	Inject            []*injection
 	quietExit         bool // -e quiet=exit
 	countSeen         int
@@ -104,6 +106,13 @@ options:
   -c              count calls, errors and time per syscall; print a summary
   -q, -qq         suppress messages about attaching; with -qq also exits
   --json          one JSON object per call instead of strace lines
+  -b execve       detach from a process when its execve succeeds (the
+                  command's own exec excepted): the new program runs
+                  untraced; the command is then traced without a filter
+                  (every call stops, PTRACE_SYSCALL)
+  -D, -DD, -DDD   run the tracer as the command's grandchild (the command
+                  keeps trace's pid); -DD in its own process group, -DDD in
+                  its own session (--daemonize=grandchild|pgroup|session)
   -p PID          attach to the running process PID (and its threads)
                   instead of running CMD; every call stops (PTRACE_SYSCALL,
                   no filter); Ctrl-C or SIGTERM detaches and leaves it running
@@ -443,7 +452,8 @@ func Parse(args []string) (*Options, error) {
 		"--summary-columns":          setColumns,
 		"--summary-syscall-overhead": setOverhead,
 		"--attach":                   o.attachPids,
-		"--detach-on":                reject("-b", detachWhy),
+		"--detach-on":                o.detachOn,
+		"--daemonize":                o.daemonize,
 		"--quiet":                    qual("quiet"),
 		"--abbrev":                   qual("abbrev"),
 		"--verbose":                  qual("verbose"),
@@ -464,7 +474,7 @@ func Parse(args []string) (*Options, error) {
 		'S': setSort,
 		'U': setColumns,
 		'p': o.attachPids,
-		'b': reject("-b", detachWhy),
+		'b': o.detachOn,
 		'I': func(string) error { return nil }, // interruptibility: trace is always interruptible by a fatal signal
 		'X': reject("-X", "constants are always printed in strace's default (abbreviated) style"),
 		'O': setOverhead,
@@ -488,7 +498,7 @@ func Parse(args []string) (*Options, error) {
 		"--quiet":               func() { o.Quiet = 1 },
 		"--no-abbrev":           func() { o.Abbrev = map[int]bool{} },
 		"--strings-in-hex":      func() { o.stringsInHex("all") },
-		"--daemonize":           nil,
+		"--daemonize":           func() { o.Daemonize = max(o.Daemonize, 1) },
 		"--stack-traces":        func() { o.StackTraces = true },
 	}
 	var err error
@@ -573,7 +583,7 @@ loop:
 						o.Hex++
 					}
 				case 'D':
-					return nil, usageErr("%s", flagWhy("-D"))
+					o.Daemonize = min(o.Daemonize+1, 3)
 				case 'k':
 					o.StackTraces = true
 				case 'd', 'n', 'F', 'V':
@@ -594,6 +604,9 @@ loop:
 	}
 	if len(o.Cmd) > 0 && len(o.Pids) > 0 {
 		return nil, usageErr("-p with a command is not supported: trace either starts CMD or attaches to running processes")
+	}
+	if len(o.Pids) > 0 && o.Daemonize > 0 {
+		return nil, usageErr("-D needs a command to run, not -p")
 	}
 	if len(o.Pids) > 0 && o.User != "" {
 		return nil, usageErr("-u needs a command to run, not -p")
@@ -661,17 +674,31 @@ func (o *Options) attachPids(v string) error {
 	return nil
 }
 
-const (
-	detachWhy = "a detached process would keep trace's seccomp filter, and each selected call would then fail with ENOSYS"
-)
-
-func flagWhy(f string) string {
-	switch f {
-	case "-D", "--daemonize":
-		return f + " is not supported: the traced command is started as trace's own child (the helper that loads its filter)"
+// daemonize is --daemonize=grandchild|pgroup|pgrp|session.
+func (o *Options) daemonize(v string) error {
+	switch v {
+	case "grandchild":
+		o.Daemonize = 1
+	case "pgroup", "pgrp":
+		o.Daemonize = 2
+	case "session":
+		o.Daemonize = 3
+	default:
+		return usageErr("invalid --daemonize %q (grandchild, pgroup or session)", v)
 	}
-	return f + " is not supported"
+	return nil
 }
+
+// detachOn is -b SYSCALL (--detach-on): only execve, as in strace.
+func (o *Options) detachOn(v string) error {
+	if v != "execve" {
+		return usageErr("syscall '%s' for -b isn't supported (only execve)", v)
+	}
+	o.DetachOnExec = true
+	return nil
+}
+
+func flagWhy(f string) string { return f + " is not supported" }
 
 // decodeFds is --decode-fds=SET: path, socket, dev, pidfd, all, none.
 func (o *Options) decodeFds(v string) error {

@@ -97,3 +97,39 @@ func TestParseVerboseRejected(t *testing.T) {
 		t.Errorf("abbrev=nosuchcall: %v", err)
 	}
 }
+
+func TestParseDetachDaemonize(t *testing.T) {
+	for _, c := range []struct {
+		args   []string
+		detach bool
+		daemon int
+	}{
+		{[]string{"true"}, false, 0},
+		{[]string{"-b", "execve", "true"}, true, 0},
+		{[]string{"-bexecve", "true"}, true, 0},
+		{[]string{"--detach-on=execve", "true"}, true, 0},
+		{[]string{"-D", "true"}, false, 1},
+		{[]string{"-DD", "true"}, false, 2},
+		{[]string{"-D", "-DD", "true"}, false, 3},
+		{[]string{"-DDDD", "true"}, false, 3},
+		{[]string{"-fD", "true"}, false, 1},
+		{[]string{"--daemonize", "true"}, false, 1},
+		{[]string{"--daemonize=pgroup", "true"}, false, 2},
+		{[]string{"--daemonize=pgrp", "true"}, false, 2},
+		{[]string{"--daemonize=session", "-b", "execve", "true"}, true, 3},
+	} {
+		o, err := Parse(c.args)
+		if err != nil {
+			t.Errorf("%v: %v", c.args, err)
+			continue
+		}
+		if o.DetachOnExec != c.detach || o.Daemonize != c.daemon {
+			t.Errorf("%v: DetachOnExec %v Daemonize %d, want %v %d", c.args, o.DetachOnExec, o.Daemonize, c.detach, c.daemon)
+		}
+	}
+	for _, args := range [][]string{{"-b", "exit", "true"}, {"--daemonize=x", "true"}, {"-D", "-p", "1"}} {
+		if _, err := Parse(args); !errors.Is(err, ErrUsage) {
+			t.Errorf("%v: %v, want a usage error", args, err)
+		}
+	}
+}

@@ -120,7 +120,9 @@ func (t *tracer) seccomp(st *engine.Stop) (engine.Decision, error) {
 	if t.attached {
 		t.live[st.Tid] = true
 		show = t.sel == nil || t.sel[st.Nr]
-		if !show && !t.injNrs[st.Nr] {
+		// Unselected: let it run, unless it may be the command's own
+		// execve (-b execve), which ends the calls that are trace's.
+		if !show && !t.injNrs[st.Nr] && (t.execed || st.Nr != unix.SYS_EXECVE && st.Nr != unix.SYS_EXECVEAT) {
 			return engine.Decision{}, nil
 		}
 	}
@@ -458,11 +460,13 @@ func (t *tracer) line(pid, tgid int, ts time.Time, ip uint64, c *decode.Call, d 
 			b = append(b, ' ')
 		}
 	}
-	b = append(b, " = "...)
-	if r := c.RetText(); r != "" {
-		b = append(b, r...)
-	} else {
-		b = append(b, '?')
+	if note != detachedNote {
+		b = append(b, " = "...)
+		if r := c.RetText(); r != "" {
+			b = append(b, r...)
+		} else {
+			b = append(b, '?')
+		}
 	}
 	b = append(b, note...)
 	if d >= 0 && t.o.Durations {

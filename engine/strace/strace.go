@@ -97,6 +97,9 @@ func containsSlash(s string) bool {
 // return: when the command was killed by a signal, this process dies of it).
 // Precondition: the runtime OS thread is locked (the Session's thread).
 func Main(args []string, stdout, stderr io.Writer) int {
+	if code, ok := daemonStage(args, stderr); ok {
+		return code
+	}
 	o, err := Parse(args)
 	if err != nil {
 		msg := err.Error()
@@ -117,15 +120,23 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if len(o.Pids) > 0 {
 		return attachMain(o, stderr)
 	}
-	spec, err := o.filterSpec()
-	if err != nil {
-		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
-		return 1
+	// -b execve: a process let go would keep a filter, so the command is
+	// started without one and every call stops (the -p way).
+	var progs [][]byte
+	if !o.DetachOnExec {
+		spec, err := o.filterSpec()
+		if err != nil {
+			fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
+			return 1
+		}
+		if progs, err = spec.Programs(); err != nil {
+			fmt.Fprintf(stderr, "sctrace-lua trace: filter: %s\n", err)
+			return 1
+		}
 	}
-	progs, err := spec.Programs()
-	if err != nil {
-		fmt.Fprintf(stderr, "sctrace-lua trace: filter: %s\n", err)
-		return 1
+
+	if o.Daemonize > 0 {
+		return daemonMain(o, progs, stderr)
 	}
 
 	var out io.Writer = stderr
@@ -170,11 +181,26 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	tr.root = child.Pid
 	tr.live[child.Pid] = true
-	st, err := s.Trace(child.Pid, engine.Hooks{
+	hooks := engine.Hooks{
 		Seccomp:    tr.seccomp,
 		ThreadExit: tr.threadExit,
 		Signal:     tr.signal,
-	})
+	}
+	var st engine.Status
+	if o.DetachOnExec {
+		// As strace: "Process N detached" only when the lines go to the
+		// terminal (no -o) and without -q.
+		var msgs io.Writer
+		if o.Quiet == 0 && o.Output == "" {
+			msgs = stderr
+		}
+		tr.selectByNumber()
+		st, err = s.TraceUnfiltered(child.Pid, engine.UnfilteredOptions{
+			Follow: true, DetachOnExec: true, Detached: tr.detachedFn(msgs),
+		}, hooks)
+	} else {
+		st, err = s.Trace(child.Pid, hooks)
+	}
 	// After a failed Trace the child may never have been released (s.Close
 	// kills it): its exec's errno is not waited for.
 	if err == nil {
