@@ -79,4 +79,7 @@ type Hooks struct {
 	// ThreadExit, if set, runs when any traced thread has ended (thread
 	// group leaders too, before Exit), with its tid.
 	ThreadExit func(tid int, st Status)
+	// NewThread, if set, runs when a traced task forks, vforks or clones
+	// and the new task is traced (strace's "Process N attached" under -f).
+	NewThread func(tid int)
 }

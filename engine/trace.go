@@ -189,7 +189,9 @@ func (t *trace) handle(wpid int, ws unix.WaitStatus) {
 			if event == unix.PTRACE_EVENT_CLONE {
 				tgid = 0 // a thread or a process: /proc knows
 			}
-			t.adopt(int(msg), tgid)
+			if t.adopt(int(msg), tgid) != nil && t.hooks.NewThread != nil {
+				t.hooks.NewThread(int(msg))
+			}
 		}
 		t.resume(th, 0)
 	case event == unix.PTRACE_EVENT_EXEC:

@@ -69,6 +69,11 @@ func attachMain(o *Options, stderr io.Writer) int {
 		Seccomp:    tr.seccomp,
 		ThreadExit: tr.threadExit,
 		Signal:     tr.signal,
+		NewThread: func(tid int) {
+			if o.Follow && !o.quietAttach {
+				msg("Process %d attached", tid)
+			}
+		},
 	})
 	var left []int
 	for tid := range tr.live {

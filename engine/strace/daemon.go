@@ -192,7 +192,7 @@ func daemonTrace(pid int, args []string, toP, fromP *os.File, stderr io.Writer) 
 		_, err := toP.Write([]byte{1})
 		toP.Close()
 		return err
-	}, engine.Hooks{Seccomp: tr.seccomp, ThreadExit: tr.threadExit, Signal: tr.signal})
+	}, engine.Hooks{Seccomp: tr.seccomp, ThreadExit: tr.threadExit, Signal: tr.signal, NewThread: tr.attachedMsg()})
 	if o.Count || o.CountAndTrace {
 		tr.summary()
 	}

@@ -66,6 +66,7 @@ type Options struct {
 	Daemonize         int           // -D count: 1 grandchild, 2 process group, 3 session
 	Inject            []*injection
 	quietExit         bool // -e quiet=exit
+	quietAttach       bool // -e quiet=attach
 	countSeen         int
 
 	// Hex is -x (count of -x, at most 2) or --strings-in-hex.
@@ -263,6 +264,9 @@ func (o *Options) expr(v string) error {
 		for _, w := range strings.Split(strings.TrimPrefix(rest, "!"), ",") {
 			if w == "exit" || w == "exiting" || w == "all" {
 				o.quietExit = !strings.HasPrefix(rest, "!")
+			}
+			if w == "attach" || w == "all" {
+				o.quietAttach = !strings.HasPrefix(rest, "!")
 			}
 		}
 		return nil

@@ -719,3 +719,16 @@ func (t *tracer) jsonCall(pid, tgid int, ts time.Time, c *decode.Call, d time.Du
 	t.w.Write(b)
 	t.buf = b
 }
+
+// attachedMsg is strace's "Process N attached" for each new task under
+// -f, on the trace's own stream so that it stays in order with the lines;
+// nil (no message) without -f, with -q or -e quiet=attach, and when the
+// lines go to a file (-o with a command: strace is quiet there too).
+func (t *tracer) attachedMsg() func(tid int) {
+	if !t.o.Follow || t.o.Quiet > 0 || t.o.quietAttach || t.toFile || t.o.PerPid {
+		return nil
+	}
+	return func(tid int) {
+		t.w.WriteString("sctrace-lua trace: Process " + strconv.Itoa(tid) + " attached\n")
+	}
+}

@@ -185,6 +185,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		Seccomp:    tr.seccomp,
 		ThreadExit: tr.threadExit,
 		Signal:     tr.signal,
+		NewThread:  tr.attachedMsg(),
 	}
 	var st engine.Status
 	if o.DetachOnExec {
