@@ -83,19 +83,7 @@ func attachMain(o *Options, stderr io.Writer) int {
 	for _, tid := range left {
 		msg("Process %d detached", tid)
 	}
-	if o.Count || o.CountAndTrace {
-		tr.summary()
-	}
-	w.Flush()
-	tr.closeAll()
-	if tr.fileErr != nil {
-		fmt.Fprintf(stderr, "sctrace-lua trace: -ff: %s\n", tr.fileErr)
-	}
-	if file != nil {
-		file.Close()
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
+	if !tr.end(file, err, stderr) {
 		return 1
 	}
 	select {

@@ -193,19 +193,7 @@ func daemonTrace(pid int, args []string, toP, fromP *os.File, stderr io.Writer) 
 		toP.Close()
 		return err
 	}, engine.Hooks{Seccomp: tr.seccomp, ThreadExit: tr.threadExit, Signal: tr.signal, NewThread: tr.attachedMsg()})
-	if o.Count || o.CountAndTrace {
-		tr.summary()
-	}
-	w.Flush()
-	tr.closeAll()
-	if tr.fileErr != nil {
-		fmt.Fprintf(stderr, "sctrace-lua trace: -ff: %s\n", tr.fileErr)
-	}
-	if file != nil {
-		file.Close()
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
+	if !tr.end(file, err, stderr) {
 		return 1
 	}
 	return 0

@@ -210,19 +210,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "sctrace-lua trace: exec: %s: %s\n", o.Cmd[0], e.Error())
 		}
 	}
-	if o.Count || o.CountAndTrace {
-		tr.summary()
-	}
-	w.Flush()
-	tr.closeAll()
-	if tr.fileErr != nil {
-		fmt.Fprintf(stderr, "sctrace-lua trace: -ff: %s\n", tr.fileErr)
-	}
-	if file != nil {
-		file.Close()
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
+	if !tr.end(file, err, stderr) {
 		return 1
 	}
 	if st.Exited() {
@@ -395,4 +383,26 @@ func becomeUser(name string) error {
 		return err
 	}
 	return syscall.Setuid(uid)
+}
+
+// end finishes a run: the -c summary, every buffered line and -ff file
+// written and closed, and err (how tracing ended) reported; ok is false
+// when there was one.
+func (t *tracer) end(file *os.File, err error, stderr io.Writer) (ok bool) {
+	if t.o.Count || t.o.CountAndTrace {
+		t.summary()
+	}
+	t.w.Flush()
+	t.closeAll()
+	if t.fileErr != nil {
+		fmt.Fprintf(stderr, "sctrace-lua trace: -ff: %s\n", t.fileErr)
+	}
+	if file != nil {
+		file.Close()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sctrace-lua trace: %s\n", err)
+		return false
+	}
+	return true
 }
