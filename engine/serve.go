@@ -457,12 +457,34 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 			}
 		}
 	}
+	// The loop blocks in the receive itself, as a minimal supervisor does
+	// (no poll of the listener and the pidfd before every call): the exit
+	// watch interrupts it when pid exits, and the kernel ends it once no
+	// task of the filter is left. Without a watch it polls both.
+	var watch *exitWatch
+	if pidfd >= 0 {
+		watch = newExitWatch(pidfd)
+	}
+	defer watch.stop()
+	blocking := watch != nil || pid <= 0
 	for {
-		var exited bool
-		if pidfd >= 0 {
-			exited, err = l.WaitFd(pidfd)
-		} else {
-			err = l.Wait()
+		var exited, received bool
+		switch {
+		case !blocking:
+			if pidfd >= 0 {
+				exited, err = l.WaitFd(pidfd)
+			} else {
+				err = l.Wait()
+			}
+		case watch != nil && watch.fired():
+			watch.stop()
+			watch, exited = nil, true
+		default:
+			err = l.ReceiveWait(c)
+			if errors.Is(err, notify.ErrInterrupted) || errors.Is(err, notify.ErrGone) {
+				continue
+			}
+			received = err == nil
 		}
 		if errors.Is(err, notify.ErrNoUsers) || errors.Is(err, notify.ErrClosed) {
 			if !rootDone {
@@ -490,15 +512,17 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 			finish(st)
 			continue
 		}
-		if err := l.Receive(c); err != nil {
-			if errors.Is(err, notify.ErrGone) {
-				continue
+		if !received {
+			if err := l.Receive(c); err != nil {
+				if errors.Is(err, notify.ErrGone) {
+					continue
+				}
+				tree(0)
+				if !rootDone {
+					root, _ = s.reap(pid)
+				}
+				return root, err
 			}
-			tree(0)
-			if !rootDone {
-				root, _ = s.reap(pid)
-			}
-			return root, err
 		}
 		if killing {
 			unix.Kill(c.Pid(), unix.SIGKILL)

@@ -1,0 +1,135 @@
+package engine
+
+/*
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+// exit_watch: a thread outside the Go runtime that waits for a pidfd to
+// become readable (the process exited), then sets fired and interrupts the
+// owner thread with sig until the owner sets acked. No Go code runs on it,
+// so it needs no P: it works while the owner keeps the only one in a raw
+// blocking call.
+struct exit_watch {
+	int pidfd, stopfd;
+	int pid, tid, sig;
+	int fired, acked; // accessed with __atomic builtins (and Go's sync/atomic)
+	pthread_t th;
+};
+
+static void *exit_watch_run(void *arg) {
+	struct exit_watch *w = arg;
+	struct pollfd p[2] = {{w->pidfd, POLLIN, 0}, {w->stopfd, POLLIN, 0}};
+	for (;;) {
+		int n = poll(p, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || p[1].revents)
+			return NULL;
+		if (p[0].revents)
+			break;
+	}
+	__atomic_store_n(&w->fired, 1, __ATOMIC_SEQ_CST);
+	// The signal can land just before the owner enters its blocking call;
+	// it is rung again every millisecond until the owner has seen fired.
+	while (!__atomic_load_n(&w->acked, __ATOMIC_SEQ_CST)) {
+		syscall(SYS_tgkill, w->pid, w->tid, w->sig);
+		p[1].revents = 0;
+		if (poll(&p[1], 1, 1) > 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+// exit_watch_start starts the thread with every signal blocked (so no
+// process-directed signal is ever delivered to it). NULL on failure.
+static struct exit_watch *exit_watch_start(int pidfd, int pid, int tid, int sig) {
+	struct exit_watch *w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	w->pidfd = pidfd, w->pid = pid, w->tid = tid, w->sig = sig;
+	w->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->stopfd < 0) {
+		free(w);
+		return NULL;
+	}
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int err = pthread_create(&w->th, NULL, exit_watch_run, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0) {
+		close(w->stopfd);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+// exit_watch_stop ends the thread and frees w (not the pidfd).
+static void exit_watch_stop(struct exit_watch *w) {
+	__atomic_store_n(&w->acked, 1, __ATOMIC_SEQ_CST);
+	unsigned long long one = 1;
+	while (write(w->stopfd, &one, sizeof one) < 0 && errno == EINTR)
+		;
+	pthread_join(w->th, NULL);
+	close(w->stopfd);
+	free(w);
+}
+*/
+import "C"
+
+import (
+	"sync/atomic"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// exitWatch tells a thread that blocks in raw system calls (the notify
+// loop in SECCOMP_IOCTL_NOTIF_RECV) that a process exited: it sets a flag
+// and interrupts the thread's call with the wake signal (installed without
+// SA_RESTART, so the call fails with EINTR) until the thread has seen the
+// flag. It lets that loop block in the receive itself rather than in a
+// poll of the listener and a pidfd before every call.
+type exitWatch struct {
+	w *C.struct_exit_watch
+}
+
+// newExitWatch watches pidfd for the calling thread, which must stay
+// locked to its OS thread until stop. nil when no watch can be started
+// (no wake signal, no thread): the caller polls instead.
+func newExitWatch(pidfd int) *exitWatch {
+	sig := wakeSig()
+	if sig <= 0 {
+		return nil
+	}
+	w := C.exit_watch_start(C.int(pidfd), C.int(unix.Getpid()), C.int(unix.Gettid()), C.int(sig))
+	if w == nil {
+		return nil
+	}
+	return &exitWatch{w: w}
+}
+
+// fired reports whether the process exited; from then on the watch stops
+// interrupting the thread.
+func (e *exitWatch) fired() bool {
+	if atomic.LoadInt32((*int32)(unsafe.Pointer(&e.w.fired))) == 0 {
+		return false
+	}
+	atomic.StoreInt32((*int32)(unsafe.Pointer(&e.w.acked)), 1)
+	return true
+}
+
+// stop ends the watch; it leaves the pidfd open.
+func (e *exitWatch) stop() {
+	if e != nil && e.w != nil {
+		C.exit_watch_stop(e.w)
+		e.w = nil
+	}
+}
