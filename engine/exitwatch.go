@@ -81,6 +81,94 @@ static void exit_watch_stop(struct exit_watch *w) {
 	close(w->stopfd);
 	free(w);
 }
+
+// notif_watch: a thread outside the Go runtime that waits for a listener
+// to have a notification pending, then sets ready and interrupts the
+// owner thread (its wait4) with sig until the owner clears ready; it then
+// waits for the owner's rearm (an eventfd write) before it polls again.
+// A hung-up listener (no task left) ends it.
+struct notif_watch {
+	int lfd, stopfd, rearmfd;
+	int pid, tid, sig;
+	int ready;
+	pthread_t th;
+};
+
+static void *notif_watch_run(void *arg) {
+	struct notif_watch *w = arg;
+	for (;;) {
+		struct pollfd p[2] = {{w->lfd, POLLIN, 0}, {w->stopfd, POLLIN, 0}};
+		int n = poll(p, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || p[1].revents)
+			return NULL;
+		if (!(p[0].revents & POLLIN))
+			return NULL; // hung up, or not a listener any more
+		__atomic_store_n(&w->ready, 1, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&w->ready, __ATOMIC_SEQ_CST)) {
+			syscall(SYS_tgkill, w->pid, w->tid, w->sig);
+			p[1].revents = 0;
+			if (poll(&p[1], 1, 1) > 0)
+				return NULL;
+		}
+		struct pollfd q[2] = {{w->rearmfd, POLLIN, 0}, {w->stopfd, POLLIN, 0}};
+		for (;;) {
+			n = poll(q, 2, -1);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 || q[1].revents)
+				return NULL;
+			break;
+		}
+		unsigned long long v;
+		while (read(w->rearmfd, &v, sizeof v) < 0 && errno == EINTR)
+			;
+	}
+}
+
+static struct notif_watch *notif_watch_start(int lfd, int pid, int tid, int sig) {
+	struct notif_watch *w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	w->lfd = lfd, w->pid = pid, w->tid = tid, w->sig = sig;
+	w->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	w->rearmfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->stopfd < 0 || w->rearmfd < 0)
+		goto fail;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int err = pthread_create(&w->th, NULL, notif_watch_run, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err != 0)
+		goto fail;
+	return w;
+fail:
+	if (w->stopfd >= 0)
+		close(w->stopfd);
+	if (w->rearmfd >= 0)
+		close(w->rearmfd);
+	free(w);
+	return NULL;
+}
+
+static void notif_watch_rearm(struct notif_watch *w) {
+	unsigned long long one = 1;
+	while (write(w->rearmfd, &one, sizeof one) < 0 && errno == EINTR)
+		;
+}
+
+static void notif_watch_stop(struct notif_watch *w) {
+	__atomic_store_n(&w->ready, 0, __ATOMIC_SEQ_CST);
+	unsigned long long one = 1;
+	while (write(w->stopfd, &one, sizeof one) < 0 && errno == EINTR)
+		;
+	pthread_join(w->th, NULL);
+	close(w->stopfd);
+	close(w->rearmfd);
+	free(w);
+}
 */
 import "C"
 
@@ -131,5 +219,45 @@ func (e *exitWatch) stop() {
 	if e != nil && e.w != nil {
 		C.exit_watch_stop(e.w)
 		e.w = nil
+	}
+}
+
+// notifWatch tells the trace loop's thread, blocked in wait4, that its
+// listener has a notification pending, so that one thread serves both
+// stop sources without a goroutine between them: ready, then the loop
+// takes what is pending and rearms the watch.
+type notifWatch struct {
+	w *C.struct_notif_watch
+}
+
+// newNotifWatch watches listener fd lfd for the calling thread (locked to
+// its OS thread until stop); nil when no watch can be started.
+func newNotifWatch(lfd int) *notifWatch {
+	sig := wakeSig()
+	if sig <= 0 {
+		return nil
+	}
+	w := C.notif_watch_start(C.int(lfd), C.int(unix.Getpid()), C.int(unix.Gettid()), C.int(sig))
+	if w == nil {
+		return nil
+	}
+	return &notifWatch{w: w}
+}
+
+// ready reports that a notification is pending.
+func (n *notifWatch) ready() bool {
+	return atomic.LoadInt32((*int32)(unsafe.Pointer(&n.w.ready))) != 0
+}
+
+// taken stops the ringing: the loop takes what is pending now.
+func (n *notifWatch) taken() { atomic.StoreInt32((*int32)(unsafe.Pointer(&n.w.ready)), 0) }
+
+// rearm lets the watch wait for the next notification.
+func (n *notifWatch) rearm() { C.notif_watch_rearm(n.w) }
+
+func (n *notifWatch) stop() {
+	if n != nil && n.w != nil {
+		C.notif_watch_stop(n.w)
+		n.w = nil
 	}
 }

@@ -68,7 +68,15 @@ type mailbox struct {
 	ring    chan struct{}
 	done    chan struct{}
 	started bool
+
+	// src is a second stop source the tracer thread serves itself (a
+	// notification listener, serve.go); set and used on that thread only.
+	src *notifSource
 }
+
+// busy reports work for the tracer thread: a queued job, or a pending
+// notification of src.
+func (m *mailbox) busy() bool { return m.pending.Load() || (m.src != nil && m.src.ready()) }
 
 // newMailbox binds a mailbox to the calling thread.
 // Precondition: called on the tracer thread.
@@ -151,6 +159,9 @@ func (m *mailbox) ringer() {
 // run runs the queued jobs, in the order they were posted.
 // Precondition: called on the tracer thread.
 func (m *mailbox) run() {
+	if m.src != nil && m.src.ready() {
+		m.src.serve()
+	}
 	if !m.pending.Load() {
 		return
 	}

@@ -73,7 +73,7 @@ func (t *trace) loop() error {
 		t.mail.run()
 		var ws unix.WaitStatus
 		t.mail.waiting.Store(true)
-		if t.mail.pending.Load() {
+		if t.mail.busy() {
 			t.mail.waiting.Store(false)
 			continue // posted while the last jobs ran
 		}

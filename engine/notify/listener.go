@@ -211,6 +211,17 @@ func (l *Listener) ReceiveWait(c *Call) error {
 // HungUp reports, without blocking, whether every task of the filter has
 // exited (the listener polls POLLHUP).
 func (l *Listener) HungUp() bool {
+	ev := l.pollNow()
+	return ev&(unix.POLLHUP|unix.POLLERR) != 0 && ev&unix.POLLIN == 0
+}
+
+// Pending reports, without blocking, whether a notification waits to be
+// received: a Receive then returns at once (with ErrGone if its thread
+// died meanwhile).
+func (l *Listener) Pending() bool { return l.pollNow()&unix.POLLIN != 0 }
+
+// pollNow is the listener's poll events, without waiting.
+func (l *Listener) pollNow() int16 {
 	fds := []unix.PollFd{{Fd: int32(l.fd), Events: unix.POLLIN}}
 	var ts unix.Timespec
 	for {
@@ -218,7 +229,10 @@ func (l *Listener) HungUp() bool {
 		if e == unix.EINTR {
 			continue
 		}
-		return e == 0 && fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0 && fds[0].Revents&unix.POLLIN == 0
+		if e != 0 {
+			return 0
+		}
+		return fds[0].Revents
 	}
 }
 

@@ -221,8 +221,8 @@ print(st:termsig())
 }
 
 // Many threads notifying at once: every call is seen once and answered,
-// served without ptrace and, with a trace rule as well, through the trace
-// loop's mailbox.
+// served without ptrace and, with a trace rule as well, by the trace loop's
+// thread between ptrace events.
 func TestThreadsExactCounts(t *testing.T) {
 	s := hostiletest.S()
 	prog := s.BuildC(t, "threads", "test/notify/c/threads.c")
