@@ -106,20 +106,22 @@ static void *notif_watch_run(void *arg) {
 		if (!(p[0].revents & POLLIN))
 			return NULL; // hung up, or not a listener any more
 		__atomic_store_n(&w->ready, 1, __ATOMIC_SEQ_CST);
-		while (__atomic_load_n(&w->ready, __ATOMIC_SEQ_CST)) {
-			syscall(SYS_tgkill, w->pid, w->tid, w->sig);
-			p[1].revents = 0;
-			if (poll(&p[1], 1, 1) > 0)
-				return NULL;
-		}
+		// ring until the owner has taken it (the signal can land just
+		// before its wait4), then wait for the rearm, which may come
+		// at once: the owner goes on taking what its callers notify
 		struct pollfd q[2] = {{w->rearmfd, POLLIN, 0}, {w->stopfd, POLLIN, 0}};
 		for (;;) {
-			n = poll(q, 2, -1);
+			int ringing = __atomic_load_n(&w->ready, __ATOMIC_SEQ_CST);
+			if (ringing)
+				syscall(SYS_tgkill, w->pid, w->tid, w->sig);
+			q[0].revents = q[1].revents = 0;
+			n = poll(q, 2, ringing ? 1 : -1);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0 || q[1].revents)
 				return NULL;
-			break;
+			if (q[0].revents)
+				break;
 		}
 		unsigned long long v;
 		while (read(w->rearmfd, &v, sizeof v) < 0 && errno == EINTR)
