@@ -18,7 +18,10 @@ package engine
 struct exit_watch {
 	int pidfd, stopfd;
 	int pid, tid, sig;
-	int fired, acked; // accessed with __atomic builtins (and Go's sync/atomic)
+	// accessed with __atomic builtins (and Go's sync/atomic); waiting:
+	// the owner is in (or entering) the call to interrupt, so a signal
+	// never lands in anything else it does (a callback's system calls)
+	int fired, acked, waiting;
 	pthread_t th;
 };
 
@@ -38,7 +41,8 @@ static void *exit_watch_run(void *arg) {
 	// The signal can land just before the owner enters its blocking call;
 	// it is rung again every millisecond until the owner has seen fired.
 	while (!__atomic_load_n(&w->acked, __ATOMIC_SEQ_CST)) {
-		syscall(SYS_tgkill, w->pid, w->tid, w->sig);
+		if (__atomic_load_n(&w->waiting, __ATOMIC_SEQ_CST))
+			syscall(SYS_tgkill, w->pid, w->tid, w->sig);
 		p[1].revents = 0;
 		if (poll(&p[1], 1, 1) > 0)
 			return NULL;
@@ -90,7 +94,7 @@ static void exit_watch_stop(struct exit_watch *w) {
 struct notif_watch {
 	int lfd, stopfd, rearmfd;
 	int pid, tid, sig;
-	int ready;
+	int ready, waiting; // waiting: as exit_watch's
 	pthread_t th;
 };
 
@@ -112,7 +116,7 @@ static void *notif_watch_run(void *arg) {
 		struct pollfd q[2] = {{w->rearmfd, POLLIN, 0}, {w->stopfd, POLLIN, 0}};
 		for (;;) {
 			int ringing = __atomic_load_n(&w->ready, __ATOMIC_SEQ_CST);
-			if (ringing)
+			if (ringing && __atomic_load_n(&w->waiting, __ATOMIC_SEQ_CST))
 				syscall(SYS_tgkill, w->pid, w->tid, w->sig);
 			q[0].revents = q[1].revents = 0;
 			n = poll(q, 2, ringing ? 1 : -1);
@@ -216,6 +220,21 @@ func (e *exitWatch) fired() bool {
 	return true
 }
 
+// setWaiting tells the watch that the thread is (true) or is no longer
+// in the call it may interrupt; set it before the last check of fired.
+func (e *exitWatch) setWaiting(v bool) {
+	if e != nil {
+		atomic.StoreInt32((*int32)(unsafe.Pointer(&e.w.waiting)), b2i(v))
+	}
+}
+
+func b2i(v bool) int32 {
+	if v {
+		return 1
+	}
+	return 0
+}
+
 // stop ends the watch; it leaves the pidfd open.
 func (e *exitWatch) stop() {
 	if e != nil && e.w != nil {
@@ -253,6 +272,11 @@ func (n *notifWatch) ready() bool {
 
 // taken stops the ringing: the loop takes what is pending now.
 func (n *notifWatch) taken() { atomic.StoreInt32((*int32)(unsafe.Pointer(&n.w.ready)), 0) }
+
+// setWaiting is exitWatch.setWaiting: the thread is in wait4 (true).
+func (n *notifWatch) setWaiting(v bool) {
+	atomic.StoreInt32((*int32)(unsafe.Pointer(&n.w.waiting)), b2i(v))
+}
 
 // rearm lets the watch wait for the next notification.
 func (n *notifWatch) rearm() { C.notif_watch_rearm(n.w) }

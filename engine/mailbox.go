@@ -74,6 +74,15 @@ type mailbox struct {
 	src *notifSource
 }
 
+// setWaiting says that the tracer thread is in (or entering) wait4 (true)
+// or out of it; the last check of busy comes after setWaiting(true).
+func (m *mailbox) setWaiting(v bool) {
+	m.waiting.Store(v)
+	if m.src != nil {
+		m.src.watch.setWaiting(v)
+	}
+}
+
 // busy reports work for the tracer thread: a queued job, or a pending
 // notification of src.
 func (m *mailbox) busy() bool { return m.pending.Load() || (m.src != nil && m.src.ready()) }

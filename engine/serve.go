@@ -506,7 +506,13 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 			watch.stop()
 			watch, exited = nil, true
 		default:
+			watch.setWaiting(true)
+			if watch != nil && watch.fired() {
+				watch.setWaiting(false)
+				continue // served by the case above
+			}
 			err = l.ReceiveWait(c)
+			watch.setWaiting(false)
 			if errors.Is(err, notify.ErrInterrupted) || errors.Is(err, notify.ErrGone) {
 				continue
 			}
