@@ -495,6 +495,7 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 	blocking := watch != nil || pid <= 0
 	for {
 		var exited, received bool
+		err = nil
 		switch {
 		case !blocking:
 			if pidfd >= 0 {

@@ -430,3 +430,38 @@ Seccomp.start_trace(pid, function() while true do end end, {timeout = 0.3})
 		}
 	})
 }
+
+// The child exits while a background process of its tree goes on making
+// notified calls: its exit is reported (on_exit, once, with its status)
+// while the loop waits in the listener's receive, and the late calls are
+// still served; start_trace returns once the last task of the filter is
+// gone.
+func TestRootExitsFirst(t *testing.T) {
+	s := hostiletest.S()
+	each(t, func(t *testing.T, u hostiletest.User) {
+		d := s.Scratch(t, u)
+		sc := script(t, u, d, "late.lua", `
+local pid = Process.fork(function()
+  Seccomp.new({default = "allow"}, function(ctx)
+    if pcall(Seccomp.syscall_to_i, "mkdir") then ctx:notify("mkdir") end
+    ctx:notify("mkdirat")
+  end):load()
+  exec("/bin/sh", "-c", "(sleep 0.3; mkdir " .. arg[1] .. "/late) & exit 5")
+end)
+local exits, late = 0, 0
+local st = Seccomp.start_trace(pid, function(sc, p, ud, call)
+  if p ~= pid then late = late + 1 end
+  return {"errno", "EROFS"}
+end, {on_exit = function(p, st) exits = exits + 1; print("exit", p == pid, st:to_i()) end})
+print("exits", exits, "late", late, "status", st:to_i())
+`)
+		r := s.Run(t, hostiletest.Opts{User: u, Timeout: 60 * time.Second}, sc, d)
+		want := "exit\ttrue\t5\nexits\t1\tlate\t1\tstatus\t5\n"
+		if r.Code != 0 || r.Stdout != want || !strings.Contains(r.Stderr, "Read-only file system") {
+			t.Errorf("exit %d\nstdout: %q\nwant:   %q\nstderr:\n%s", r.Code, r.Stdout, want, r.Stderr)
+		}
+		if _, err := os.Stat(d + "/late"); err == nil {
+			t.Errorf("%s/late was made despite EROFS", d)
+		}
+	})
+}
