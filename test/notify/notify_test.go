@@ -432,16 +432,27 @@ Seccomp.start_trace(pid, function() while true do end end, {timeout = 0.3})
 }
 
 // The child exits while a background process of its tree goes on making
-// notified calls: its exit is reported (on_exit, once, with its status)
-// while the loop waits in the listener's receive, and the late calls are
-// still served; start_trace returns once the last task of the filter is
-// gone.
+// notified calls: its exit is reported (on_exit, with its status) while
+// the loop waits (in the listener's receive, or in a traced child in
+// wait4), and the late calls are still served; start_trace returns once
+// the last task of the filter is gone.
 func TestRootExitsFirst(t *testing.T) {
+	for _, mode := range []string{"notify", "mixed"} {
+		t.Run(mode, func(t *testing.T) { rootExitsFirst(t, mode) })
+	}
+}
+
+func rootExitsFirst(t *testing.T, mode string) {
 	s := hostiletest.S()
+	trace := ""
+	if mode == "mixed" {
+		trace = `Seccomp.new({default = "allow"}, function(ctx) ctx:trace("uname", 0) end):load()`
+	}
 	each(t, func(t *testing.T, u hostiletest.User) {
 		d := s.Scratch(t, u)
 		sc := script(t, u, d, "late.lua", `
 local pid = Process.fork(function()
+  `+trace+`
   Seccomp.new({default = "allow"}, function(ctx)
     if pcall(Seccomp.syscall_to_i, "mkdir") then ctx:notify("mkdir") end
     ctx:notify("mkdirat")
@@ -457,6 +468,11 @@ print("exits", exits, "late", late, "status", st:to_i())
 `)
 		r := s.Run(t, hostiletest.Opts{User: u, Timeout: 60 * time.Second}, sc, d)
 		want := "exit\ttrue\t5\nexits\t1\tlate\t1\tstatus\t5\n"
+		if mode == "mixed" {
+			// traced: every process's exit is seen, the sleep's (0) and
+			// then the subshell's, which exec'd mkdir (1: EROFS)
+			want = "exit\ttrue\t5\nexit\tfalse\t0\nexit\tfalse\t1\nexits\t3\tlate\t1\tstatus\t5\n"
+		}
 		if r.Code != 0 || r.Stdout != want || !strings.Contains(r.Stderr, "Read-only file system") {
 			t.Errorf("exit %d\nstdout: %q\nwant:   %q\nstderr:\n%s", r.Code, r.Stdout, want, r.Stderr)
 		}
