@@ -1,8 +1,8 @@
 -- notify-getppid.lua KIND CMD...: every getppid of CMD reaches a Lua
 -- callback that lets it run, through a notify rule (KIND "notify", no
 -- ptrace), a trace rule (KIND "trace"), or a notify rule in a traced child
--- (KIND "mixed": the notifications reach the trace loop through its
--- mailbox); prints "calls N" on stderr. For bench/notify.sh.
+-- (KIND "mixed": the trace loop's thread serves the notifications between
+-- ptrace events); prints "calls N" on stderr. For bench/notify.sh.
 local kind = arg[1]
 local pid = Process.fork(function()
   Seccomp.new({default = "allow"}, function(ctx)

@@ -53,7 +53,7 @@ func (r *Runtime) seccompAttach(L *lua.LState) int {
 	fn := L.CheckFunction(2)
 	var o engine.AttachOptions
 	timeout := r.callbackTimeout
-	tr := &tracing{r: r, fn: fn, wantCall: wantsCall(fn, 4), attached: true}
+	tr := &tracing{r: r, fn: fn, wantCall: wantsCall(fn, 4), wantPid: wantsCall(fn, 2), attached: true}
 	results := L.NewTable()
 	hooks := engine.Hooks{Seccomp: tr.onSeccomp}
 	var onExit *lua.LFunction

@@ -25,12 +25,19 @@ const DefaultMemoryLimit = 2 << 30
 // callback through the Lua context, which gopher-lua checks at every
 // instruction; the context is installed only while a callback runs, so the
 // rest of the script runs at full speed.
+//
+// A callback costs the guard no clock reading: it publishes its sequence
+// number while it runs, and the watcher times a number it sees on
+// consecutive ticks with its own clock (so a callback is stopped between
+// timeout and timeout plus one tick, a tick being at most a tenth of the
+// timeout).
 type guard struct {
 	timeout  time.Duration
 	memLimit uint64
 	ctx      context.Context
 	cancel   context.CancelCauseFunc
-	started  atomic.Int64 // UnixNano when the running callback began; 0 when none
+	seq      uint64        // callbacks begun; the Lua thread's alone
+	running  atomic.Uint64 // the running callback's seq; 0 when none
 	done     chan struct{}
 	what     string // what it guards, for messages ("callback")
 }
@@ -60,8 +67,8 @@ const interruptGrace = 700 * time.Millisecond
 // interrupt is engine.Hooks.Interrupt: Ctrl-C (or Ctrl-\) stops a
 // callback that is still running interruptGrace later.
 func (g *guard) interrupt(sig syscall.Signal) {
-	start := g.started.Load()
-	if start == 0 {
+	cur := g.running.Load()
+	if cur == 0 {
 		return
 	}
 	go func() {
@@ -70,7 +77,7 @@ func (g *guard) interrupt(sig syscall.Signal) {
 		case <-g.done:
 			return
 		}
-		if g.started.Load() == start {
+		if g.running.Load() == cur {
 			g.cancel(fmt.Errorf("interrupted by the terminal (%s)", engine.SignalName(sig)))
 		}
 	}()
@@ -84,17 +91,25 @@ func (g *guard) watch() {
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var seen uint64     // the running callback at the last tick
+	var since time.Time // when it was first seen running
 	for {
+		var now time.Time
 		select {
 		case <-g.done:
 			return
-		case <-t.C:
+		case now = <-t.C:
 		}
-		start := g.started.Load()
-		if start == 0 {
+		cur := g.running.Load()
+		if cur == 0 {
+			seen = 0
 			continue
 		}
-		if g.timeout > 0 && time.Since(time.Unix(0, start)) > g.timeout {
+		if cur != seen {
+			// begun since the last tick: time it from this one
+			seen, since = cur, now
+		}
+		if g.timeout > 0 && now.Sub(since) >= g.timeout {
 			g.cancel(fmt.Errorf("%s timed out after %v", g.what, g.timeout))
 			continue
 		}
@@ -110,9 +125,10 @@ func (g *guard) watch() {
 // call runs the function and arguments on the stack under the guard.
 func (g *guard) call(L *lua.LState, nargs, nret int) error {
 	L.SetContext(g.ctx)
-	g.started.Store(time.Now().UnixNano())
+	g.seq++
+	g.running.Store(g.seq)
 	err := L.PCall(nargs, nret, nil)
-	g.started.Store(0)
+	g.running.Store(0)
 	L.RemoveContext()
 	if err != nil && g.ctx.Err() != nil {
 		// gopher-lua reports "context canceled"; say why.

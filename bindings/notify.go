@@ -107,7 +107,7 @@ func (r *Runtime) seccompServe(L *lua.LState) int {
 	prev := r.guard
 	r.guard = g
 	defer func() { r.guard = prev }()
-	tr := &tracing{r: r, fn: fn, wantCall: wantsCall(fn, 4)}
+	tr := &tracing{r: r, fn: fn, wantCall: wantsCall(fn, 4), wantPid: wantsCall(fn, 2)}
 	err := r.sess.ServeListener(fd, engine.Hooks{Notify: tr.onNotify, Interrupt: g.interrupt})
 	if err != nil {
 		var he *engine.HandlerError

@@ -40,7 +40,7 @@ func (r *Runtime) seccompStartTrace(L *lua.LState) int {
 	prev := r.guard
 	r.guard = g
 	defer func() { r.guard = prev }()
-	tr := &tracing{r: r, fn: fn, wantCall: wantsCall(fn, 4)}
+	tr := &tracing{r: r, fn: fn, wantCall: wantsCall(fn, 4), wantPid: wantsCall(fn, 2)}
 	hooks := engine.Hooks{Seccomp: tr.onSeccomp, Notify: tr.onNotify, Interrupt: g.interrupt}
 	if opts, ok := L.Get(3).(*lua.LTable); ok {
 		if f, ok := opts.RawGetString("on_listener").(*lua.LFunction); ok {
@@ -94,6 +94,7 @@ type tracing struct {
 	attached bool // Seccomp.attach: "detach" is a decision, "emulate" is not
 	fn       *lua.LFunction
 	wantCall bool
+	wantPid  bool // fn takes a second parameter (notify: Pid costs an ioctl)
 	onExitFn *lua.LFunction
 	nums     numCache
 }
@@ -177,7 +178,13 @@ func (t *tracing) onNotify(nc *notify.Call) (engine.Decision, error) {
 	L := t.r.L
 	L.Push(t.fn)
 	L.Push(t.nums.get(nc.Nr))
-	L.Push(t.nums.get(nc.Pid()))
+	if t.wantPid {
+		L.Push(t.nums.get(nc.Pid()))
+	} else {
+		// a callback with no pid parameter never sees it: the lookup of
+		// the caller's thread group (an ioctl) is skipped
+		L.Push(t.nums.get(0))
+	}
 	L.Push(t.nums.get(0))
 	nargs := 3
 	if t.wantCall {

@@ -10,12 +10,17 @@
 // call it from that goroutine only. A Session is not safe for concurrent use.
 //
 // Work that finishes on another goroutine while a trace runs (a deferred
-// decision, a second stop source) reaches the tracer thread through the
-// trace's mailbox: post queues a job and interrupts the blocking wait4 with
-// a real-time signal whose handler is installed without SA_RESTART; the
-// loop runs queued jobs between events. The signal is sent only while the
-// tracer thread waits, and re-sent every millisecond until the job is
-// taken, since it can land just before wait4 is entered.
+// decision) reaches the tracer thread through the trace's mailbox: post
+// queues a job and interrupts the blocking wait4 with a real-time signal
+// whose handler is installed without SA_RESTART; the loop runs queued jobs
+// between events. The signal is sent only while the tracer thread waits,
+// and re-sent every millisecond until the job is taken, since it can land
+// just before wait4 is entered. A second stop source (a notification
+// listener in a traced child) wakes wait4 the same way, from a watch
+// thread outside the Go runtime (exitwatch.go), and the loop receives and
+// answers its calls itself. The notify-only loop blocks in the listener's
+// receive, and a watch thread of the same kind interrupts it when the
+// child exits.
 //
 // A handler may answer Hold with a Deferred (held.go): the calling thread
 // stays in its seccomp stop while the Deferred runs on its own goroutine,

@@ -64,10 +64,28 @@ type mailbox struct {
 
 	pending atomic.Bool // queue is not empty
 	waiting atomic.Bool // the tracer thread is in (or entering) wait4
+	armed   atomic.Bool // the ringer is watching the queue (see post)
 	ring    chan struct{}
 	done    chan struct{}
 	started bool
+
+	// src is a second stop source the tracer thread serves itself (a
+	// notification listener, serve.go); set and used on that thread only.
+	src *notifSource
 }
+
+// setWaiting says that the tracer thread is in (or entering) wait4 (true)
+// or out of it; the last check of busy comes after setWaiting(true).
+func (m *mailbox) setWaiting(v bool) {
+	m.waiting.Store(v)
+	if m.src != nil {
+		m.src.watch.setWaiting(v)
+	}
+}
+
+// busy reports work for the tracer thread: a queued job, or a pending
+// notification of src.
+func (m *mailbox) busy() bool { return m.pending.Load() || (m.src != nil && m.src.ready()) }
 
 // newMailbox binds a mailbox to the calling thread.
 // Precondition: called on the tracer thread.
@@ -94,14 +112,23 @@ func (m *mailbox) post(fn func()) bool {
 		go m.ringer()
 	}
 	m.mu.Unlock()
-	select {
-	case m.ring <- struct{}{}:
-	default:
+	// The poster rings itself: no goroutine hand-off on the way to the
+	// tracer thread. The signal can still land just before the thread
+	// enters wait4; the ringer, armed once per burst of posts rather than
+	// woken by each, rings again an interval later while jobs wait.
+	if sig := wakeSig(); sig > 0 && m.waiting.Load() {
+		unix.Tgkill(m.pid, m.tid, unix.Signal(sig))
+	}
+	if !m.armed.Swap(true) {
+		select {
+		case m.ring <- struct{}{}:
+		default:
+		}
 	}
 	return true
 }
 
-// ringer interrupts the tracer thread's wait4 while jobs are queued.
+// ringer interrupts the tracer thread's wait4 while jobs stay queued.
 func (m *mailbox) ringer() {
 	sig := wakeSig()
 	if sig <= 0 {
@@ -115,18 +142,24 @@ func (m *mailbox) ringer() {
 			return
 		case <-m.ring:
 		}
-		for m.pending.Load() {
-			if m.waiting.Load() {
-				unix.Tgkill(m.pid, m.tid, unix.Signal(sig))
-			}
+		for {
 			t.Reset(ringInterval)
 			select {
 			case <-m.done:
 				return
 			case <-t.C:
-			case <-m.ring:
-				// a new post: the last job may be taken already, so
-				// ring for this one now rather than an interval later
+			}
+			if m.pending.Load() {
+				if m.waiting.Load() {
+					unix.Tgkill(m.pid, m.tid, unix.Signal(sig))
+				}
+				continue
+			}
+			// disarmed: the next post arms it again; one made since
+			// the check above found it still armed, so look once more
+			m.armed.Store(false)
+			if !m.pending.Load() || m.armed.Swap(true) {
+				break
 			}
 		}
 	}
@@ -135,6 +168,9 @@ func (m *mailbox) ringer() {
 // run runs the queued jobs, in the order they were posted.
 // Precondition: called on the tracer thread.
 func (m *mailbox) run() {
+	if m.src != nil && m.src.ready() {
+		m.src.serve()
+	}
 	if !m.pending.Load() {
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -245,9 +246,11 @@ func (s *Session) reapRoot(pid int, h Hooks) (Status, error) {
 	return st, nil
 }
 
-// serveTrace runs the trace loop for a child seized at its request; a
-// listener it sends later is served by a goroutine posting each call to
-// the loop's mailbox, so the hooks all run on this thread.
+// serveTrace runs the trace loop for a child seized at its request. A
+// listener it sends later is served by the loop's own thread: a watch
+// thread outside the Go runtime interrupts its wait4 when a notification
+// is pending (notifWatch), and the loop takes it between ptrace events, so
+// the hooks all run on this thread with no goroutine hand-off per call.
 func (s *Session) serveTrace(c *Child, pid int, h Hooks) (Status, error) {
 	t := newTrace(s, pid, h)
 	defer sigchldDefault()()
@@ -257,90 +260,113 @@ func (s *Session) serveTrace(c *Child, pid int, h Hooks) (Status, error) {
 		return t.rootStatus, fmt.Errorf("answering the child: %w", err)
 	}
 	ctl := c.ctl
-	lc := make(chan *notify.Listener, 1)
-	go func() {
-		defer close(lc)
-		m, err := recvCtl(ctl)
-		if err != nil || m.kind != 'L' || m.fd < 0 {
-			return
-		}
-		if l, err := notify.NewListener(m.fd); err == nil {
-			lc <- l
-		} else {
-			unix.Close(m.fd)
-		}
-	}()
-	done := make(chan struct{})
+	var (
+		mu    sync.Mutex
+		ended bool             // the loop is over: the reader closes what it gets
+		got   *notify.Listener // received, not yet closed
+	)
 	received := make(chan struct{})
-	// The receiver is a worker (held.go): while it may post, the loop's
-	// wait4 must leave its P to the scheduler, or a garbage collection
-	// that starts while every tracee waits in a notification would wait
-	// for a ptrace event that never comes, and the receiver for it.
+	// The reader is a worker (held.go) until it has posted: while it may
+	// post, the loop's wait4 must leave its P to the scheduler.
 	t.workers.Add(1)
 	go func() {
 		defer close(received)
 		defer t.workers.Add(-1)
-		l, ok := <-lc
-		if !ok {
+		m, err := recvCtl(ctl)
+		if err != nil || m.kind != 'L' || m.fd < 0 {
 			return
 		}
-		defer l.Shutdown()
-		t.receive(l, done)
+		l, err := notify.NewListener(m.fd)
+		if err != nil {
+			unix.Close(m.fd)
+			return
+		}
+		mu.Lock()
+		if ended {
+			mu.Unlock()
+			l.Shutdown()
+			return
+		}
+		got = l
+		mu.Unlock()
+		t.mail.post(func() { t.serveListener(l) })
 	}()
 	err := t.loop()
-	close(done)
+	mu.Lock()
+	ended = true
+	l := got
+	got = nil
+	mu.Unlock()
+	if src := t.mail.src; src != nil {
+		src.watch.stop()
+		t.mail.src = nil
+	}
+	if l != nil {
+		l.Shutdown() // pending calls get ENOSYS from the kernel
+	}
 	unix.Shutdown(ctl, unix.SHUT_RDWR) // wakes the control reader
 	<-received
 	return t.rootStatus, err
 }
 
-// receive takes notifications from l and has the trace loop answer each
-// one, until the trace ends (done) or the listener has no tasks left.
-func (t *trace) receive(l *notify.Listener, done <-chan struct{}) {
-	go func() {
-		<-done
-		l.Close()
-	}()
-	for {
-		if err := l.Wait(); err != nil {
-			return
-		}
-		c := new(notify.Call)
-		if err := l.Receive(c); err != nil {
+// serveListener makes the loop serve l from now on.
+// Precondition: on the tracer thread.
+func (t *trace) serveListener(l *notify.Listener) {
+	l.SetRaw() // received only when pending, on this thread
+	l.SetSyncWakeUp()
+	w := newNotifWatch(l.Fd())
+	if w == nil {
+		// its callers would wait for ever: end the trace
+		t.fail(errors.New("serving the notification listener: cannot start its watch thread"))
+		t.killAll()
+		return
+	}
+	t.mail.src = &notifSource{t: t, l: l, watch: w}
+}
+
+// notifSource is a listener served by the trace loop (see serveTrace).
+type notifSource struct {
+	t     *trace
+	l     *notify.Listener
+	watch *notifWatch
+	c     notify.Call // reused, as the loop's Stop is
+}
+
+func (n *notifSource) ready() bool { return n.watch.ready() }
+
+// serve answers every pending notification, then rearms the watch.
+func (n *notifSource) serve() {
+	n.watch.taken()
+	for n.l.Pending() {
+		if err := n.l.Receive(&n.c); err != nil {
 			if errors.Is(err, notify.ErrGone) {
 				continue
 			}
-			return
+			break
 		}
-		answered := make(chan struct{})
-		if !t.mail.post(func() {
-			defer close(answered)
-			if t.killing {
-				c.Fail(int(unix.ENOSYS))
-				c.Release()
-				return
-			}
-			kill, err := answerNotify(c, t.hooks)
-			switch {
-			case err != nil:
-				t.fail(err)
-			case kill:
-				t.killAll()
-			}
-			if err != nil || kill {
-				unix.Kill(c.Pid(), unix.SIGKILL)
-				c.Fail(int(unix.ENOSYS))
-			}
-		}) {
-			c.Fail(int(unix.ENOSYS))
-			c.Release()
-			return
-		}
-		select {
-		case <-answered:
-		case <-done:
-			return
-		}
+		n.t.answerCall(&n.c)
+	}
+	n.watch.rearm()
+}
+
+// answerCall runs the Notify hook on c and answers it; a failing hook or
+// a KillAll decision kills the tree as a ptrace stop's would.
+func (t *trace) answerCall(c *notify.Call) {
+	if t.killing {
+		c.Fail(int(unix.ENOSYS))
+		c.Release()
+		return
+	}
+	kill, err := answerNotify(c, t.hooks)
+	switch {
+	case err != nil:
+		t.fail(err)
+	case kill:
+		t.killAll()
+	}
+	if err != nil || kill {
+		unix.Kill(c.Pid(), unix.SIGKILL)
+		c.Fail(int(unix.ENOSYS))
 	}
 }
 
@@ -457,12 +483,41 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 			}
 		}
 	}
+	// The loop blocks in the receive itself, as a minimal supervisor does
+	// (no poll of the listener and the pidfd before every call): the exit
+	// watch interrupts it when pid exits, and the kernel ends it once no
+	// task of the filter is left. Without a watch it polls both.
+	var watch *exitWatch
+	if pidfd >= 0 {
+		watch = newExitWatch(pidfd)
+	}
+	defer watch.stop()
+	blocking := watch != nil || pid <= 0
 	for {
-		var exited bool
-		if pidfd >= 0 {
-			exited, err = l.WaitFd(pidfd)
-		} else {
-			err = l.Wait()
+		var exited, received bool
+		err = nil
+		switch {
+		case !blocking:
+			if pidfd >= 0 {
+				exited, err = l.WaitFd(pidfd)
+			} else {
+				err = l.Wait()
+			}
+		case watch != nil && watch.fired():
+			watch.stop()
+			watch, exited = nil, true
+		default:
+			watch.setWaiting(true)
+			if watch != nil && watch.fired() {
+				watch.setWaiting(false)
+				continue // served by the case above
+			}
+			err = l.ReceiveWait(c)
+			watch.setWaiting(false)
+			if errors.Is(err, notify.ErrInterrupted) || errors.Is(err, notify.ErrGone) {
+				continue
+			}
+			received = err == nil
 		}
 		if errors.Is(err, notify.ErrNoUsers) || errors.Is(err, notify.ErrClosed) {
 			if !rootDone {
@@ -490,15 +545,17 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 			finish(st)
 			continue
 		}
-		if err := l.Receive(c); err != nil {
-			if errors.Is(err, notify.ErrGone) {
-				continue
+		if !received {
+			if err := l.Receive(c); err != nil {
+				if errors.Is(err, notify.ErrGone) {
+					continue
+				}
+				tree(0)
+				if !rootDone {
+					root, _ = s.reap(pid)
+				}
+				return root, err
 			}
-			tree(0)
-			if !rootDone {
-				root, _ = s.reap(pid)
-			}
-			return root, err
 		}
 		if killing {
 			unix.Kill(c.Pid(), unix.SIGKILL)

@@ -85,13 +85,13 @@ func (t *trace) loop() error {
 	for t.more() {
 		t.mail.run()
 		var ws unix.WaitStatus
-		t.mail.waiting.Store(true)
-		if t.mail.pending.Load() {
-			t.mail.waiting.Store(false)
+		t.mail.setWaiting(true)
+		if t.mail.busy() {
+			t.mail.setWaiting(false)
 			continue // posted while the last jobs ran
 		}
 		wpid, err := t.wait4(&ws)
-		t.mail.waiting.Store(false)
+		t.mail.setWaiting(false)
 		if err == unix.EINTR {
 			continue // a signal, or the mailbox ringing
 		}

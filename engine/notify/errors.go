@@ -12,4 +12,7 @@ var (
 	// ErrNoUsers: every task the filter applied to has exited; the
 	// listener will receive nothing more.
 	ErrNoUsers = errors.New("notification listener has no tasks left")
+	// ErrInterrupted: a signal interrupted ReceiveWait before a
+	// notification came (a signal handler without SA_RESTART ran).
+	ErrInterrupted = errors.New("receiving a notification was interrupted")
 )

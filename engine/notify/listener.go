@@ -179,6 +179,63 @@ func (l *Listener) Receive(c *Call) error {
 	}
 }
 
+// ReceiveWait is Receive for a loop that blocks in the receive itself
+// rather than in Wait: a signal whose handler does not restart calls
+// (SA_RESTART) makes it return ErrInterrupted, and once every task of the
+// filter has exited it returns ErrNoUsers (the kernel ends a blocked
+// receive then, with ENOENT; see HungUp). ErrGone is as for Receive.
+func (l *Listener) ReceiveWait(c *Call) error {
+	var n seccompNotif
+	sys := unix.Syscall
+	if l.raw {
+		sys = unix.RawSyscall
+	}
+	_, _, e := sys(unix.SYS_IOCTL, uintptr(l.fd), unix.SECCOMP_IOCTL_NOTIF_RECV, uintptr(unsafe.Pointer(&n)))
+	switch e {
+	case 0:
+		*c = Call{ID: n.ID, Tid: int(n.Pid), Nr: int(n.Data.Nr), Arch: n.Data.Arch, IP: n.Data.IP, Args: n.Data.Args, l: l, mem: -1}
+		return nil
+	case unix.EINTR:
+		return ErrInterrupted
+	case unix.ENOENT:
+		if l.HungUp() {
+			return ErrNoUsers
+		}
+		return ErrGone
+	case unix.EBADF:
+		return ErrClosed
+	}
+	return fmt.Errorf("receiving a notification: %w", e)
+}
+
+// HungUp reports, without blocking, whether every task of the filter has
+// exited (the listener polls POLLHUP).
+func (l *Listener) HungUp() bool {
+	ev := l.pollNow()
+	return ev&(unix.POLLHUP|unix.POLLERR) != 0 && ev&unix.POLLIN == 0
+}
+
+// Pending reports, without blocking, whether a notification waits to be
+// received: a Receive then returns at once (with ErrGone if its thread
+// died meanwhile).
+func (l *Listener) Pending() bool { return l.pollNow()&unix.POLLIN != 0 }
+
+// pollNow is the listener's poll events, without waiting.
+func (l *Listener) pollNow() int16 {
+	fds := []unix.PollFd{{Fd: int32(l.fd), Events: unix.POLLIN}}
+	var ts unix.Timespec
+	for {
+		_, _, e := unix.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), 1, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return 0
+		}
+		return fds[0].Revents
+	}
+}
+
 // idValid reports whether notification id is still pending.
 func (l *Listener) idValid(id uint64) bool {
 	// these ioctls never block: raw, as the runtime needs no notice

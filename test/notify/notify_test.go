@@ -221,8 +221,8 @@ print(st:termsig())
 }
 
 // Many threads notifying at once: every call is seen once and answered,
-// served without ptrace and, with a trace rule as well, through the trace
-// loop's mailbox.
+// served without ptrace and, with a trace rule as well, by the trace loop's
+// thread between ptrace events.
 func TestThreadsExactCounts(t *testing.T) {
 	s := hostiletest.S()
 	prog := s.BuildC(t, "threads", "test/notify/c/threads.c")
@@ -427,6 +427,57 @@ Seccomp.start_trace(pid, function() while true do end end, {timeout = 0.3})
 			!strings.Contains(r.Stderr, "callback timed out after 300ms") ||
 			!strings.Contains(r.Stderr, "(the traced processes were killed)") || r.Elapsed > 20*time.Second {
 			t.Errorf("exit %d after %v\nstdout: %q\nstderr:\n%s", r.Code, r.Elapsed, r.Stdout, r.Stderr)
+		}
+	})
+}
+
+// The child exits while a background process of its tree goes on making
+// notified calls: its exit is reported (on_exit, with its status) while
+// the loop waits (in the listener's receive, or in a traced child in
+// wait4), and the late calls are still served; start_trace returns once
+// the last task of the filter is gone.
+func TestRootExitsFirst(t *testing.T) {
+	for _, mode := range []string{"notify", "mixed"} {
+		t.Run(mode, func(t *testing.T) { rootExitsFirst(t, mode) })
+	}
+}
+
+func rootExitsFirst(t *testing.T, mode string) {
+	s := hostiletest.S()
+	trace := ""
+	if mode == "mixed" {
+		trace = `Seccomp.new({default = "allow"}, function(ctx) ctx:trace("uname", 0) end):load()`
+	}
+	each(t, func(t *testing.T, u hostiletest.User) {
+		d := s.Scratch(t, u)
+		sc := script(t, u, d, "late.lua", `
+local pid = Process.fork(function()
+  `+trace+`
+  Seccomp.new({default = "allow"}, function(ctx)
+    if pcall(Seccomp.syscall_to_i, "mkdir") then ctx:notify("mkdir") end
+    ctx:notify("mkdirat")
+  end):load()
+  exec("/bin/sh", "-c", "(sleep 0.3; mkdir " .. arg[1] .. "/late) & exit 5")
+end)
+local exits, late = 0, 0
+local st = Seccomp.start_trace(pid, function(sc, p, ud, call)
+  if p ~= pid then late = late + 1 end
+  return {"errno", "EROFS"}
+end, {on_exit = function(p, st) exits = exits + 1; print("exit", p == pid, st:to_i()) end})
+print("exits", exits, "late", late, "status", st:to_i())
+`)
+		r := s.Run(t, hostiletest.Opts{User: u, Timeout: 60 * time.Second}, sc, d)
+		want := "exit\ttrue\t5\nexits\t1\tlate\t1\tstatus\t5\n"
+		if mode == "mixed" {
+			// traced: every process's exit is seen, the sleep's (0) and
+			// then the subshell's, which exec'd mkdir (1: EROFS)
+			want = "exit\ttrue\t5\nexit\tfalse\t0\nexit\tfalse\t1\nexits\t3\tlate\t1\tstatus\t5\n"
+		}
+		if r.Code != 0 || r.Stdout != want || !strings.Contains(r.Stderr, "Read-only file system") {
+			t.Errorf("exit %d\nstdout: %q\nwant:   %q\nstderr:\n%s", r.Code, r.Stdout, want, r.Stderr)
+		}
+		if _, err := os.Stat(d + "/late"); err == nil {
+			t.Errorf("%s/late was made despite EROFS", d)
 		}
 	})
 }
