@@ -3,7 +3,6 @@ package bindings
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -61,15 +60,7 @@ func (r *Runtime) seccompAttach(L *lua.LState) int {
 	case *lua.LNilType:
 	case *lua.LTable:
 		o.Follow = lua.LVAsBool(opts.RawGetString("follow"))
-		if v := opts.RawGetString("timeout"); v != lua.LNil {
-			n, ok := v.(lua.LNumber)
-			if !ok || n <= 0 {
-				L.ArgError(3, "timeout must be a positive number of seconds")
-			}
-			if d := time.Duration(float64(n) * float64(time.Second)); timeout == 0 || d < timeout {
-				timeout = d
-			}
-		}
+		timeout = r.optTimeout(L, opts, 3)
 		switch f := opts.RawGetString("on_exit").(type) {
 		case *lua.LNilType:
 		case *lua.LFunction:

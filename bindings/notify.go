@@ -88,18 +88,13 @@ func (r *Runtime) seccompServe(L *lua.LState) int {
 	if fd < 0 {
 		L.ArgError(1, "listener descriptor expected")
 	}
-	timeout := r.callbackTimeout
-	if opts, ok := L.Get(3).(*lua.LTable); ok {
-		if v := opts.RawGetString("timeout"); v != lua.LNil {
-			n, ok := v.(lua.LNumber)
-			if !ok || n <= 0 {
-				L.ArgError(3, "timeout must be a positive number of seconds")
-			}
-			if d := time.Duration(float64(n) * float64(time.Second)); timeout == 0 || d < timeout {
-				timeout = d
-			}
-		}
-	} else if L.Get(3) != lua.LNil {
+	var timeout time.Duration
+	switch opts := L.Get(3).(type) {
+	case *lua.LNilType:
+		timeout = r.callbackTimeout
+	case *lua.LTable:
+		timeout = r.optTimeout(L, opts, 3)
+	default:
 		L.ArgError(3, "options table expected, got "+L.Get(3).Type().String())
 	}
 	g := r.newGuardTimeout(timeout)

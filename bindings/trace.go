@@ -23,17 +23,7 @@ func (r *Runtime) seccompStartTrace(L *lua.LState) int {
 	}
 	timeout := r.callbackTimeout
 	if opts, ok := L.Get(3).(*lua.LTable); ok {
-		// timeout = seconds: a callback time limit for this trace (the
-		// command line's --callback-timeout, when shorter, still wins)
-		if v := opts.RawGetString("timeout"); v != lua.LNil {
-			n, ok := v.(lua.LNumber)
-			if !ok || n <= 0 {
-				L.ArgError(3, "timeout must be a positive number of seconds")
-			}
-			if d := time.Duration(float64(n) * float64(time.Second)); timeout == 0 || d < timeout {
-				timeout = d
-			}
-		}
+		timeout = r.optTimeout(L, opts, 3)
 	}
 	g := r.newGuardTimeout(timeout)
 	defer g.close()
@@ -281,4 +271,21 @@ func toDecision(v lua.LValue) (engine.Decision, error) {
 		}
 	}
 	return engine.Decision{}, fmt.Errorf("a %s value as its decision (expected %s)", v.Type(), decisionHelp)
+}
+
+// optTimeout is the callback time limit with an options table's
+// timeout = seconds (argument n): the shorter of it and the command line's
+// --callback-timeout (0: none).
+func (r *Runtime) optTimeout(L *lua.LState, opts *lua.LTable, n int) time.Duration {
+	timeout := r.callbackTimeout
+	if v := opts.RawGetString("timeout"); v != lua.LNil {
+		secs, ok := v.(lua.LNumber)
+		if !ok || secs <= 0 {
+			L.ArgError(n, "timeout must be a positive number of seconds")
+		}
+		if d := time.Duration(float64(secs) * float64(time.Second)); timeout == 0 || d < timeout {
+			timeout = d
+		}
+	}
+	return timeout
 }

@@ -1,7 +1,6 @@
 package strace
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -19,18 +18,10 @@ import (
 // then dies of that signal, as strace does.
 // Precondition: the runtime OS thread is locked (the Session's thread).
 func attachMain(o *Options, stderr io.Writer) int {
-	var out io.Writer = stderr
-	var file *os.File
-	if o.Output != "" && !o.PerPid {
-		f, err := os.OpenFile(o.Output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
-		if err != nil {
-			fmt.Fprintf(stderr, "sctrace-lua trace: -o: %s\n", err)
-			return 1
-		}
-		file, out = f, f
+	tr, file, ok := startTracer(o, stderr)
+	if !ok {
+		return 1
 	}
-	w := bufio.NewWriterSize(out, 64<<10)
-	tr := newTracer(o, w, file != nil)
 	tr.attached, tr.execed, tr.root = true, true, o.Pids[0]
 	// A process traced for as long as it runs: its lines are written as
 	// they come (a tail -f of the -o file sees them too).
@@ -43,7 +34,7 @@ func attachMain(o *Options, stderr io.Writer) int {
 	defer signal.Stop(sigs)
 	msg := func(format string, a ...any) {
 		if o.Quiet == 0 {
-			w.Flush()
+			tr.w.Flush()
 			fmt.Fprintf(stderr, "sctrace-lua trace: "+format+"\n", a...)
 		}
 	}

@@ -163,18 +163,10 @@ func daemonTrace(pid int, args []string, toP, fromP *os.File, stderr io.Writer) 
 		return 1 // P is gone
 	}
 	fromP.Close()
-	var out io.Writer = stderr
-	var file *os.File
-	if o.Output != "" && !o.PerPid {
-		file, err = os.OpenFile(o.Output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
-		if err != nil {
-			fmt.Fprintf(stderr, "sctrace-lua trace: -o: %s\n", err)
-			return 1
-		}
-		out = file
+	tr, file, ok := startTracer(o, stderr)
+	if !ok {
+		return 1
 	}
-	w := bufio.NewWriterSize(out, 64<<10)
-	tr := newTracer(o, w, file != nil)
 	tr.root = pid
 	tr.live[pid] = true
 	s := engine.NewSession()

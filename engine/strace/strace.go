@@ -139,18 +139,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return daemonMain(o, progs, stderr)
 	}
 
-	var out io.Writer = stderr
-	var file *os.File
-	if o.Output != "" && !o.PerPid {
-		file, err = os.OpenFile(o.Output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
-		if err != nil {
-			fmt.Fprintf(stderr, "sctrace-lua trace: -o: %s\n", err)
-			return 1
-		}
-		out = file
+	tr, file, ok := startTracer(o, stderr)
+	if !ok {
+		return 1
 	}
-	w := bufio.NewWriterSize(out, 64<<10)
-	tr := newTracer(o, w, file != nil)
 
 	s := engine.NewSession()
 	defer s.Close()
@@ -206,7 +198,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	// kills it): its exec's errno is not waited for.
 	if err == nil {
 		if e := child.ExecErrno(); e != 0 {
-			w.Flush()
+			tr.w.Flush()
 			fmt.Fprintf(stderr, "sctrace-lua trace: exec: %s: %s\n", o.Cmd[0], e.Error())
 		}
 	}
@@ -383,6 +375,22 @@ func becomeUser(name string) error {
 		return err
 	}
 	return syscall.Setuid(uid)
+}
+
+// startTracer opens -o's file (mode 0666 & ~umask; -ff opens one per
+// task later) and makes the tracer that writes to it, or to stderr; ok is
+// false, with the error reported, when the file cannot be created.
+func startTracer(o *Options, stderr io.Writer) (tr *tracer, file *os.File, ok bool) {
+	var out io.Writer = stderr
+	if o.Output != "" && !o.PerPid {
+		f, err := os.OpenFile(o.Output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		if err != nil {
+			fmt.Fprintf(stderr, "sctrace-lua trace: -o: %s\n", err)
+			return nil, nil, false
+		}
+		file, out = f, f
+	}
+	return newTracer(o, bufio.NewWriterSize(out, 64<<10), file != nil), file, true
 }
 
 // end finishes a run: the -c summary, every buffered line and -ff file
