@@ -129,14 +129,14 @@ var ioctlArgDecoders = map[string]func(s *state, i int){
 	"VIDIOC_ENUMINPUT":             decV4l2Input,
 	"TCXONC":                       ioctlEnumArg(setTcxoncOptions, "TC???"),
 	"TCFLSH":                       ioctlEnumArg(setTcflshOptions, "TC???"),
-	"KDSETMODE":                    ioctlEnum32(setKdModes, "KD_???"),
+	"KDSETMODE":                    ioctlEnum32(setKdModes, "KD_???", false),
 	"PERF_EVENT_IOC_ENABLE":        ioctlPerfFlags,
 	"PERF_EVENT_IOC_DISABLE":       ioctlPerfFlags,
 	"PERF_EVENT_IOC_RESET":         ioctlPerfFlags,
 	"SECCOMP_IOCTL_NOTIF_ID_VALID": ioctlU64s(1),
 	"BLKDISCARD":                   ioctlU64s(2),
 	"BLKZEROOUT":                   ioctlU64s(2),
-	"KDSKBMODE":                    ioctlEnumDec(setKdKbdModes, "K_???"),
+	"KDSKBMODE":                    ioctlEnum32(setKdKbdModes, "K_???", true),
 	"KDGETMODE":                    ioctlEnumOut(setKdModes, "KD_???", false),
 	"KDGKBMODE":                    ioctlEnumOut(setKdKbdModes, "K_???", true),
 	// a descriptor or a number in the register, in decimal
@@ -200,20 +200,6 @@ func ioctlDecimal(asInt bool) func(s *state, i int) {
 			return
 		}
 		decUlong(s, i, param{})
-	}
-}
-
-// ioctlEnumDec is printxval_d: an unknown value in decimal.
-func ioctlEnumDec(t *set, dflt string) func(s *state, i int) {
-	return func(s *state, i int) {
-		a := s.arg(i)
-		v := uint64(uint32(a.Raw))
-		a.Value = v
-		if name, ok := t.lookup(v); ok {
-			a.Text = name
-			return
-		}
-		a.Text = strconv.FormatUint(v, 10) + " /* " + dflt + " */"
 	}
 }
 
@@ -307,9 +293,9 @@ func ioctlArgName(code uint32) string {
 	return ""
 }
 
-// ioctlEnum32 is printxval on an unsigned int: the low 32 bits, in hex
-// when unknown.
-func ioctlEnum32(t *set, dflt string) func(s *state, i int) {
+// ioctlEnum32 is printxval on an unsigned int: the low 32 bits, when
+// unknown in hex, or in decimal as printxval_d does.
+func ioctlEnum32(t *set, dflt string, decimal bool) func(s *state, i int) {
 	return func(s *state, i int) {
 		a := s.arg(i)
 		v := uint64(uint32(a.Raw))
@@ -318,7 +304,11 @@ func ioctlEnum32(t *set, dflt string) func(s *state, i int) {
 			a.Text = name
 			return
 		}
-		a.Text = hexText(v) + " /* " + dflt + " */"
+		if decimal {
+			a.Text = strconv.FormatUint(v, 10) + " /* " + dflt + " */"
+		} else {
+			a.Text = hexText(v) + " /* " + dflt + " */"
+		}
 	}
 }
 

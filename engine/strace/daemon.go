@@ -173,12 +173,8 @@ func daemonTrace(pid int, args []string, toP, fromP *os.File, stderr io.Writer) 
 	defer s.Close()
 	var po engine.ProcessOptions
 	if o.DetachOnExec {
-		var msgs io.Writer
-		if o.Quiet == 0 && o.Output == "" {
-			msgs = stderr
-		}
 		tr.selectByNumber()
-		po = engine.ProcessOptions{Unfiltered: true, DetachOnExec: true, Detached: tr.detachedFn(msgs)}
+		po = engine.ProcessOptions{Unfiltered: true, DetachOnExec: true, Detached: tr.detachedFn(execDetachMsgs(o, stderr))}
 	}
 	_, err = s.TraceProcess(pid, po, func() error {
 		_, err := toP.Write([]byte{1})

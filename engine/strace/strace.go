@@ -181,15 +181,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	var st engine.Status
 	if o.DetachOnExec {
-		// As strace: "Process N detached" only when the lines go to the
-		// terminal (no -o) and without -q.
-		var msgs io.Writer
-		if o.Quiet == 0 && o.Output == "" {
-			msgs = stderr
-		}
 		tr.selectByNumber()
 		st, err = s.TraceUnfiltered(child.Pid, engine.UnfilteredOptions{
-			Follow: true, DetachOnExec: true, Detached: tr.detachedFn(msgs),
+			Follow: true, DetachOnExec: true, Detached: tr.detachedFn(execDetachMsgs(o, stderr)),
 		}, hooks)
 	} else {
 		st, err = s.Trace(child.Pid, hooks)
@@ -375,6 +369,15 @@ func becomeUser(name string) error {
 		return err
 	}
 	return syscall.Setuid(uid)
+}
+
+// execDetachMsgs is where -b execve says "Process N detached": as strace,
+// only when the lines go to the terminal (no -o) and without -q.
+func execDetachMsgs(o *Options, stderr io.Writer) io.Writer {
+	if o.Quiet == 0 && o.Output == "" {
+		return stderr
+	}
+	return nil
 }
 
 // startTracer opens -o's file (mode 0666 & ~umask; -ff opens one per
