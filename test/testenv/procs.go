@@ -46,10 +46,29 @@ func readProc(pid int, m Mark) (procInfo, bool) {
 	pi := procInfo{pid: pid, state: f[0], stat: strings.TrimSpace(string(stat))}
 	pi.ppid, _ = strconv.Atoi(f[1])
 	if m.Value != "" {
-		env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-		pi.marked = bytes.Contains(env, []byte(m.Entry()+"\x00"))
+		pi.marked = bytes.Contains(readEnviron(pid, f), []byte(m.Entry()+"\x00"))
 	}
 	return pi, true
+}
+
+// readEnviron reads pid's environment. A process inside execve shows an
+// empty one for a moment (the new stack's bounds are not set yet), so an
+// empty read of a user process (not a kernel thread: PF_KTHREAD in the
+// flags, stat's field 9, f[6] here) is tried again for a few milliseconds.
+func readEnviron(pid int, f []string) []byte {
+	const pfKthread = 0x00200000
+	if len(f) > 6 {
+		if flags, err := strconv.ParseUint(f[6], 10, 64); err == nil && flags&pfKthread != 0 {
+			return nil
+		}
+	}
+	for try := 0; ; try++ {
+		env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if len(env) > 0 || try == 5 {
+			return env
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func allPids() []int {

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The leftover check must see a marked process that outlived its parent,
@@ -18,7 +19,15 @@ func TestMarkFindsAndKillsLeftovers(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
-	left := m.Leftovers()
+	// The sleep may still be inside execve, where /proc shows an empty
+	// environment (the new stack's bounds are not set yet) or the old
+	// name: look again until it has settled.
+	var left []string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if left = m.Leftovers(); len(left) == 1 && strings.Contains(left[0], "(sleep)") {
+			break
+		}
+	}
 	if len(left) != 1 || !strings.Contains(left[0], "(sleep)") {
 		t.Fatalf("leftovers = %q, want the one sleep", left)
 	}
