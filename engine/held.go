@@ -21,9 +21,13 @@ import (
 //     through its abandon channel so it can stop early and release what it
 //     holds (fd copies are the Deferred's, never the mailbox's: a job still
 //     queued when the trace ends is dropped);
-//   - while any Deferred goroutine is alive the loop waits with a wait4
-//     that gives its P back to the scheduler, so the goroutine runs even
-//     with GOMAXPROCS=1 (the raw wait4 of the fast path keeps the P).
+//   - while any Deferred goroutine is alive, or its decision waits in the
+//     mailbox, the loop waits with a wait4 that gives its P back to the
+//     scheduler, so the goroutine and the mailbox's ringer run even with
+//     GOMAXPROCS=1 (the raw wait4 of the fast path keeps the P). The raw
+//     wait4 holds off a garbage collection until the next ptrace event;
+//     had it waited for an event that needs a goroutine, every goroutine
+//     would wait for the collection: a deadlock.
 
 // Deferred decides a held call off the tracer thread.
 type Deferred interface {
@@ -58,9 +62,14 @@ func (t *trace) hold(th *thread, st *Stop, later Deferred) {
 	st.closeCopies() // the stop is over; complete reuses it
 	t.workers.Add(1)
 	go func() {
-		defer t.workers.Add(-1)
 		d := later.Run(h.abandon)
-		t.mail.post(func() { t.complete(th, h, d) })
+		// still a worker until the tracer thread has taken the
+		// decision: until then the thread stays stopped, and only the
+		// mailbox's ringer (a goroutine, which needs a P) may have to
+		// wake the tracer for it
+		if !t.mail.post(func() { t.workers.Add(-1); t.complete(th, h, d) }) {
+			t.workers.Add(-1)
+		}
 	}()
 }
 

@@ -266,12 +266,18 @@ func (s *Session) serveTrace(c *Child, pid int, h Hooks) (Status, error) {
 		got   *notify.Listener // received, not yet closed
 	)
 	received := make(chan struct{})
-	// The reader is a worker (held.go) until it has posted: while it may
-	// post, the loop's wait4 must leave its P to the scheduler.
+	// The reader is a worker (held.go) until its job has run: while it
+	// may post, or its job waits, the loop's wait4 must leave its P to
+	// the scheduler.
 	t.workers.Add(1)
+	posted := false
 	go func() {
 		defer close(received)
-		defer t.workers.Add(-1)
+		defer func() {
+			if !posted {
+				t.workers.Add(-1)
+			}
+		}()
 		m, err := recvCtl(ctl)
 		if err != nil || m.kind != 'L' || m.fd < 0 {
 			return
@@ -289,7 +295,7 @@ func (s *Session) serveTrace(c *Child, pid int, h Hooks) (Status, error) {
 		}
 		got = l
 		mu.Unlock()
-		t.mail.post(func() { t.serveListener(l) })
+		posted = t.mail.post(func() { t.workers.Add(-1); t.serveListener(l) })
 	}()
 	err := t.loop()
 	mu.Lock()
