@@ -12,7 +12,8 @@ package engine_test
 // The cpu= variants place the tracer thread and the tracee: "any" leaves it
 // to the scheduler, "same" puts both on CPU 0, "split" the tracer on CPU 0
 // and the tracee on CPU 1 (the cross-CPU wake-up on every stop), "tracer0"
-// only the tracer on CPU 0 (the tracee's own affinity untouched).
+// only the tracer on CPU 0 (the tracee's own affinity untouched); poll=0
+// turns the tracer's poll before each wait off.
 
 import (
 	"encoding/json"
@@ -182,6 +183,12 @@ func BenchmarkSeccompStop(b *testing.B) {
 	}{{"cpu=any", -1, -1}, {"cpu=same", 0, 0}, {"cpu=split", 0, 1}, {"cpu=tracer0", 0, -1}} {
 		b.Run(c.name, func(b *testing.B) { traceLoop(b, c.tracer, c.tracee, allow) })
 	}
+	// Without the poll before each wait (spin.go): every stop sleeps.
+	b.Run("cpu=any/poll=0", func(b *testing.B) {
+		engine.SetPollMax(0)
+		defer engine.SetPollMax(engine.DefaultPollMax)
+		traceLoop(b, -1, -1, allow)
+	})
 }
 
 // BenchmarkSeccompStopFail: the handler fails the call with EPERM, which

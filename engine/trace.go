@@ -48,6 +48,8 @@ type trace struct {
 	mail *mailbox
 	// workers counts live Deferred goroutines (held.go).
 	workers atomic.Int32
+	// poll is the adaptive poll before each wait (spin.go).
+	poll poller
 	// pidfds: a pidfd per thread that had an fd copied (pidfd.go).
 	pidfds map[int]int
 	// syscalls: the tracees have no filter of ours and stop at every
@@ -70,7 +72,7 @@ type trace struct {
 }
 
 func newTrace(s *Session, root int, h Hooks) *trace {
-	t := &trace{s: s, root: root, hooks: h, threads: map[int]*thread{}, gone: map[int]bool{}, mail: newMailbox()}
+	t := &trace{s: s, root: root, hooks: h, threads: map[int]*thread{}, gone: map[int]bool{}, mail: newMailbox(), poll: poller{max: pollMax()}}
 	t.threads[root] = &thread{tid: root, tgid: root}
 	return t
 }
@@ -90,7 +92,7 @@ func (t *trace) loop() error {
 			t.mail.setWaiting(false)
 			continue // posted while the last jobs ran
 		}
-		wpid, err := t.wait4(&ws)
+		wpid, err := t.waitEvent(&ws)
 		t.mail.setWaiting(false)
 		if err == unix.EINTR {
 			continue // a signal, or the mailbox ringing

@@ -53,6 +53,9 @@ options (before SCRIPT or the subcommand):
                            killed and start_trace raises
   --memory-limit MIB       interrupt a trace callback while the heap is
                            larger (default 2048)
+  --poll DUR               after resuming a tracee, poll up to DUR for its
+                           next stop before sleeping (default 200us; 0: off;
+                           README, Performance)
   --verbose                say which script runs (a file or a shipped one)
   --list, scripts          list subcommands, shipped scripts and policies
   -h, --help               show this help
@@ -86,6 +89,7 @@ type options struct {
 	traceback bool
 	timeout   time.Duration
 	memLimit  uint64
+	poll      time.Duration
 	script    string
 	args      []string
 	help      bool
@@ -106,7 +110,7 @@ var subcommands = map[string]string{"run": "run.lua", "explain": "explain.lua", 
 // parseArgs reads the options before SCRIPT (or a subcommand); everything
 // after it belongs to the script.
 func parseArgs(args []string) (options, error) {
-	var o options
+	o := options{poll: engine.DefaultPollMax}
 	value := func(i *int, name string) (string, error) {
 		if *i+1 >= len(args) {
 			return "", fmt.Errorf("%w: %s needs an argument", errUsage, name)
@@ -165,6 +169,16 @@ func parseArgs(args []string) (options, error) {
 				return o, fmt.Errorf("%w: --memory-limit %q: expected MiB, 1..1048576", errUsage, v)
 			}
 			o.memLimit = n << 20
+		case name == "--poll":
+			v, err := get()
+			if err != nil {
+				return o, err
+			}
+			d, err := parsePoll(v)
+			if err != nil {
+				return o, fmt.Errorf("%w: --poll %q: %v", errUsage, v, err)
+			}
+			o.poll = d
 		case a == "--":
 			if i+1 < len(args) {
 				o.script, o.args = args[i+1], args[i+2:]
@@ -186,6 +200,18 @@ func parseArgs(args []string) (options, error) {
 		return o, fmt.Errorf("%w: no script given", errUsage)
 	}
 	return o, nil
+}
+
+// parsePoll accepts 0 and Go durations up to a second ("200us", "1ms").
+func parsePoll(v string) (time.Duration, error) {
+	if v == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > time.Second {
+		return 0, errors.New("expected 0 or a duration up to 1s (200us, 1ms)")
+	}
+	return d, nil
 }
 
 // parseDuration accepts Go durations ("500ms", "2s") and plain seconds.
@@ -217,6 +243,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "sctrace-lua %s\n", version)
 		return 0
 	}
+	engine.SetPollMax(o.poll)
 	if o.script == "trace" && len(o.exprs) == 0 {
 		// trace is Go (engine/strace), not a shipped script.
 		return strace.Main(o.args, stdout, stderr)
