@@ -387,7 +387,8 @@ declare -A ST STRAT
 FIND_DIR=${FIND_DIR:-/usr/share} TRACE_RUNS=${TRACE_RUNS:-5}
 [ "${QUICK:-0}" = 1 ] && FIND_DIR=/usr/share/doc TRACE_RUNS=1
 FIND="find $FIND_DIR -name '*.txt'"
-tcmd() {        # KEY TOOL: the command line
+tcmd() {        # KEY TOOL: the command line (trace0: trace with --poll 0)
+	if [ "$2" = trace0 ]; then tcmd "$1" trace | sed "s|^$SCTRACE trace|$SCTRACE --poll 0 trace|"; return; fi
 	case $1,$2 in
 	full,trace)    echo "$SCTRACE trace -o $tmp/t.out -- $FIND" ;;
 	full,strace)   echo "$STRACE -f -o $tmp/t.out $FIND" ;;
@@ -411,7 +412,7 @@ tracebench() {  # KEY RUNS
 	local key=$1 runs=$2 t r line t0 t1 rc
 	quiet
 	for ((r = 0; r <= runs; r++)); do   # round 0 warms up
-		for t in trace strace; do
+		for t in trace trace0 strace; do
 			line=$(tcmd "$key" "$t")
 			rc=0; t0=$EPOCHREALTIME
 			eval "$line" </dev/null >/dev/null 2>"$tmp/err" || rc=$?
@@ -426,18 +427,21 @@ tracebench() {  # KEY RUNS
 			echo "trace-$key $t $r ${ST[$key,$t,$r]}" >>"$raw"
 		done
 	done
-	local mt ms
+	local mt m0 ms r0
 	mt=$(for ((r = 1; r <= runs; r++)); do echo "${ST[$key,trace,$r]}"; done | median)
+	m0=$(for ((r = 1; r <= runs; r++)); do echo "${ST[$key,trace0,$r]}"; done | median)
 	ms=$(for ((r = 1; r <= runs; r++)); do echo "${ST[$key,strace,$r]}"; done | median)
 	STRAT[$key]=$(for ((r = 1; r <= runs; r++)); do awk -v a="${ST[$key,trace,$r]}" -v b="${ST[$key,strace,$r]}" 'BEGIN { print a / b }'; done | median)
-	printf '%-8s %10.2f %10.2f %10.3f\n' "$key" "$(awk -v x="$mt" 'BEGIN { print x / 1000 }')" "$(awk -v x="$ms" 'BEGIN { print x / 1000 }')" "${STRAT[$key]}"
+	r0=$(for ((r = 1; r <= runs; r++)); do awk -v a="${ST[$key,trace0,$r]}" -v b="${ST[$key,strace,$r]}" 'BEGIN { print a / b }'; done | median)
+	printf '%-8s %10.2f %10.2f %10.2f %10.3f %10.3f\n' "$key" "$(awk -v x="$mt" 'BEGIN { print x / 1000 }')" "$(awk -v x="$m0" 'BEGIN { print x / 1000 }')" \
+		"$(awk -v x="$ms" 'BEGIN { print x / 1000 }')" "${STRAT[$key]}" "$r0"
 }
 if [ -n "${HAVE[strace]:-}" ]; then
 	echo
 	echo "== trace against strace: wall time, median of $TRACE_RUNS rounds (ms); ratio = median of per-round trace/strace"
 	echo "   full: every call of find $FIND_DIR -name '*.txt' decoded to a file; openat: -e trace=openat (strace --seccomp-bpf);"
-	echo "   count: -c; start: -o /dev/null -- true"
-	printf '%-8s %10s %10s %10s\n' workload trace strace ratio
+	echo "   count: -c; start: -o /dev/null -- true; poll-off: trace with --poll 0 (no poll before each wait: README, Performance)"
+	printf '%-8s %10s %10s %10s %10s %10s\n' workload trace poll-off strace ratio ratio-off
 	tracebench full "$TRACE_RUNS"
 	tracebench openat "$TRACE_RUNS"
 	tracebench count "$TRACE_RUNS"
