@@ -22,6 +22,13 @@ import (
 // up polling, and halves when they come later than pollMax, so a trace
 // whose stops are far apart soon stops polling at all, and the CPU time
 // spent polling stays a small multiple of the time it saves.
+//
+// The notify-only loop (serve.go) does not poll: it sets
+// SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, under which the kernel runs the
+// answered caller on the supervisor's CPU, where a poll would keep it from
+// running. Measured per notified getppid with a Lua callback: 40.9–42.9 µs
+// with neither, 9.7–14.6 µs polling without the flag, 5.9–6.7 µs with the
+// flag alone.
 const (
 	pollStart = 10 * time.Microsecond
 )
