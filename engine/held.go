@@ -163,11 +163,19 @@ func (s *Stop) settle(ret int64) (int64, error) {
 }
 
 // wait4 is rawWait4 while no Deferred goroutine needs a P, else the
-// scheduler-aware wait4 (see the invariants above).
+// scheduler-aware wait4 (see the invariants above). A raw wait that lasts
+// is interrupted now and then by the nudge (nudge.go), so that the Go
+// runtime is never held off for long.
 // Precondition: the runtime OS thread must be locked.
 func (t *trace) wait4(ws *unix.WaitStatus) (int, error) {
 	if t.workers.Load() == 0 {
-		return rawWait4(ws)
+		if !t.nudged {
+			t.nudged, t.nudge = true, startNudge()
+		}
+		t.nudge.enter()
+		wpid, err := rawWait4(ws)
+		t.nudge.leave()
+		return wpid, err
 	}
 	return unix.Wait4(-1, ws, unix.WALL, nil)
 }

@@ -499,6 +499,10 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 	}
 	defer watch.stop()
 	blocking := watch != nil || pid <= 0
+	// the raw receive keeps this thread's P: the nudge (nudge.go) ends
+	// one that lasts, so that a garbage collection is not held off
+	nd := startNudge()
+	defer nd.stop()
 	for {
 		var exited, received bool
 		err = nil
@@ -518,7 +522,9 @@ func (s *Session) serveNotify(pid int, l *notify.Listener, h Hooks) (Status, err
 				watch.setWaiting(false)
 				continue // served by the case above
 			}
+			nd.enter()
 			err = l.ReceiveWait(c)
+			nd.leave()
 			watch.setWaiting(false)
 			if errors.Is(err, notify.ErrInterrupted) || errors.Is(err, notify.ErrGone) {
 				continue

@@ -50,6 +50,10 @@ type trace struct {
 	workers atomic.Int32
 	// poll is the adaptive poll before each wait (spin.go).
 	poll poller
+	// nudge interrupts a long raw wait4 (nudge.go); started at the first
+	// raw wait (nudged), stopped when the loop ends.
+	nudge  *nudge
+	nudged bool
 	// pidfds: a pidfd per thread that had an fd copied (pidfd.go).
 	pidfds map[int]int
 	// syscalls: the tracees have no filter of ours and stop at every
@@ -81,6 +85,7 @@ func newTrace(s *Session, root int, h Hooks) *trace {
 // tracee remains.
 // Precondition: the runtime OS thread must be locked (the Session's thread).
 func (t *trace) loop() error {
+	defer func() { t.nudge.stop(); t.nudge, t.nudged = nil, false }()
 	defer t.mail.close()
 	defer t.abandonAll()
 	defer t.closePidfds()
