@@ -25,9 +25,10 @@ import (
 //     mailbox, the loop waits with a wait4 that gives its P back to the
 //     scheduler, so the goroutine and the mailbox's ringer run even with
 //     GOMAXPROCS=1 (the raw wait4 of the fast path keeps the P). The raw
-//     wait4 holds off a garbage collection until the next ptrace event;
-//     had it waited for an event that needs a goroutine, every goroutine
-//     would wait for the collection: a deadlock.
+//     wait4 holds off a garbage collection until the next ptrace event or
+//     the nudge (nudge.go); had it waited for an event that needs a
+//     goroutine, every goroutine would wait for the collection (up to a
+//     nudge's 20 ms, a deadlock before there was one).
 
 // Deferred decides a held call off the tracer thread.
 type Deferred interface {

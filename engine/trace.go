@@ -417,9 +417,10 @@ func procTgid(tid int) int {
 // thread and takes one back on return, which wakes a second CPU on every
 // stop and made the scheduler place tracer and tracee apart: 13.7 µs a stop
 // against 10.0 µs raw (BenchmarkSeccompStop, cpu=any). The cost: a garbage
-// collection that starts while the tracer waits also waits for the next
-// ptrace event (the tracer thread reaches no safe point before), which
-// delays no work of this program, since nothing else runs meanwhile.
+// collection that starts while the tracer waits also waits, and every
+// goroutine with it (the tracer thread reaches no safe point), until the
+// next ptrace event or until the nudge (nudge.go) interrupts a wait that
+// has lasted 20 ms.
 // Precondition: the runtime OS thread must be locked.
 func rawWait4(ws *unix.WaitStatus) (int, error) {
 	r, _, e := unix.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(ws)), unix.WALL, 0, 0, 0)
