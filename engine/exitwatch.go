@@ -1,14 +1,11 @@
 package engine
 
 /*
-#include <errno.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/eventfd.h>
 #include <sys/syscall.h>
-#include <unistd.h>
+
+#include "cthread.h"
 
 // exit_watch: a thread outside the Go runtime that waits for a pidfd to
 // become readable (the process exited), then sets fired and interrupts the
@@ -50,24 +47,18 @@ static void *exit_watch_run(void *arg) {
 	return NULL;
 }
 
-// exit_watch_start starts the thread with every signal blocked (so no
-// process-directed signal is ever delivered to it). NULL on failure.
+// exit_watch_start starts the thread (cthread.h). NULL on failure.
 static struct exit_watch *exit_watch_start(int pidfd, int pid, int tid, int sig) {
 	struct exit_watch *w = calloc(1, sizeof *w);
 	if (!w)
 		return NULL;
 	w->pidfd = pidfd, w->pid = pid, w->tid = tid, w->sig = sig;
-	w->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	w->stopfd = cthread_eventfd();
 	if (w->stopfd < 0) {
 		free(w);
 		return NULL;
 	}
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int err = pthread_create(&w->th, NULL, exit_watch_run, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err != 0) {
+	if (cthread_start(&w->th, exit_watch_run, w) != 0) {
 		close(w->stopfd);
 		free(w);
 		return NULL;
@@ -78,9 +69,7 @@ static struct exit_watch *exit_watch_start(int pidfd, int pid, int tid, int sig)
 // exit_watch_stop ends the thread and frees w (not the pidfd).
 static void exit_watch_stop(struct exit_watch *w) {
 	__atomic_store_n(&w->acked, 1, __ATOMIC_SEQ_CST);
-	unsigned long long one = 1;
-	while (write(w->stopfd, &one, sizeof one) < 0 && errno == EINTR)
-		;
+	cthread_ring(w->stopfd);
 	pthread_join(w->th, NULL);
 	close(w->stopfd);
 	free(w);
@@ -138,16 +127,11 @@ static struct notif_watch *notif_watch_start(int lfd, int pid, int tid, int sig)
 	if (!w)
 		return NULL;
 	w->lfd = lfd, w->pid = pid, w->tid = tid, w->sig = sig;
-	w->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	w->rearmfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	w->stopfd = cthread_eventfd();
+	w->rearmfd = cthread_eventfd();
 	if (w->stopfd < 0 || w->rearmfd < 0)
 		goto fail;
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int err = pthread_create(&w->th, NULL, notif_watch_run, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err != 0)
+	if (cthread_start(&w->th, notif_watch_run, w) != 0)
 		goto fail;
 	return w;
 fail:
@@ -159,17 +143,11 @@ fail:
 	return NULL;
 }
 
-static void notif_watch_rearm(struct notif_watch *w) {
-	unsigned long long one = 1;
-	while (write(w->rearmfd, &one, sizeof one) < 0 && errno == EINTR)
-		;
-}
+static void notif_watch_rearm(struct notif_watch *w) { cthread_ring(w->rearmfd); }
 
 static void notif_watch_stop(struct notif_watch *w) {
 	__atomic_store_n(&w->ready, 0, __ATOMIC_SEQ_CST);
-	unsigned long long one = 1;
-	while (write(w->stopfd, &one, sizeof one) < 0 && errno == EINTR)
-		;
+	cthread_ring(w->stopfd);
 	pthread_join(w->th, NULL);
 	close(w->stopfd);
 	close(w->rearmfd);

@@ -1,14 +1,11 @@
 package engine
 
 /*
-#include <errno.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/eventfd.h>
 #include <sys/syscall.h>
-#include <unistd.h>
+
+#include "cthread.h"
 
 // nudge: a thread outside the Go runtime that interrupts the owner
 // thread's raw wait4 with sig once the same wait has lasted a whole tick,
@@ -41,23 +38,18 @@ static void *nudge_run(void *arg) {
 	}
 }
 
-// nudge_start starts the thread with every signal blocked. NULL on failure.
+// nudge_start starts the thread (cthread.h). NULL on failure.
 static struct nudge *nudge_start(int pid, int tid, int sig, int tick_ms) {
 	struct nudge *w = calloc(1, sizeof *w);
 	if (!w)
 		return NULL;
 	w->pid = pid, w->tid = tid, w->sig = sig, w->tick_ms = tick_ms;
-	w->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	w->stopfd = cthread_eventfd();
 	if (w->stopfd < 0) {
 		free(w);
 		return NULL;
 	}
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int err = pthread_create(&w->th, NULL, nudge_run, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err != 0) {
+	if (cthread_start(&w->th, nudge_run, w) != 0) {
 		close(w->stopfd);
 		free(w);
 		return NULL;
@@ -66,9 +58,7 @@ static struct nudge *nudge_start(int pid, int tid, int sig, int tick_ms) {
 }
 
 static void nudge_stop(struct nudge *w) {
-	unsigned long long one = 1;
-	while (write(w->stopfd, &one, sizeof one) < 0 && errno == EINTR)
-		;
+	cthread_ring(w->stopfd);
 	pthread_join(w->th, NULL);
 	close(w->stopfd);
 	free(w);
