@@ -36,3 +36,34 @@ func TestPollerAdapts(t *testing.T) {
 		t.Fatalf("a poller with max 0 polls for %v", off.budget)
 	}
 }
+
+// The poll is kept while events come closer together with it than without,
+// and dropped while they come further apart, each mode being tried again
+// every pollProbe-th window.
+func TestPollerMeasuresWhetherPollingPays(t *testing.T) {
+	run := func(on, off time.Duration) (polled int) {
+		p := poller{max: 200 * time.Microsecond}
+		now := time.Unix(0, 0)
+		for w := 0; w < 10*pollProbe; w++ {
+			if !p.off {
+				polled++
+			}
+			for range pollWindow {
+				if p.off {
+					now = now.Add(off)
+				} else {
+					now = now.Add(on)
+				}
+				p.event(now)
+			}
+		}
+		return polled
+	}
+	windows := 10 * pollProbe
+	if got := run(10*time.Microsecond, 40*time.Microsecond); got < windows-windows/pollProbe-2 {
+		t.Errorf("polling halves the interval, yet %d of %d windows polled", got, windows)
+	}
+	if got := run(60*time.Microsecond, 40*time.Microsecond); got > windows/pollProbe+2 {
+		t.Errorf("polling lengthens the interval, yet %d of %d windows polled", got, windows)
+	}
+}
