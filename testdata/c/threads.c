@@ -1,12 +1,17 @@
 /* threads: a multi-threaded program for the learn tests. Four threads
  * each write a line through a pipe the main thread reads; with
  * "mkdir DIR" the last thread also makes a directory (one extra kind of
- * call) and the program exits 3 if that fails. */
+ * call) and the program exits 3 if that fails. Every run makes a futex
+ * call: whether pthread_join has to wait depends on timing, and a policy
+ * learned from a run where it did not would make another run's join fail
+ * (glibc then crashes with SIGSEGV). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int fds[2];
@@ -35,6 +40,8 @@ int main(int argc, char **argv) {
 			perror("pthread_create");
 			return 1;
 		}
+	static int word;
+	syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
 	close(fds[1]);
