@@ -183,7 +183,7 @@ func BenchmarkSeccompStop(b *testing.B) {
 	}{{"cpu=any", -1, -1}, {"cpu=same", 0, 0}, {"cpu=split", 0, 1}, {"cpu=tracer0", 0, -1}} {
 		b.Run(c.name, func(b *testing.B) { traceLoop(b, c.tracer, c.tracee, allow) })
 	}
-	// Without the poll before each wait (spin.go): every stop sleeps.
+	// Without the poll before each wait (poll.go): every stop sleeps.
 	b.Run("cpu=any/poll=0", func(b *testing.B) {
 		engine.SetPollMax(0)
 		defer engine.SetPollMax(engine.DefaultPollMax)

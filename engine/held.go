@@ -64,14 +64,19 @@ func (t *trace) hold(th *thread, st *Stop, later Deferred) {
 	t.workers.Add(1)
 	go func() {
 		d := later.Run(h.abandon)
-		// still a worker until the tracer thread has taken the
-		// decision: until then the thread stays stopped, and only the
-		// mailbox's ringer (a goroutine, which needs a P) may have to
-		// wake the tracer for it
-		if !t.mail.post(func() { t.workers.Add(-1); t.complete(th, h, d) }) {
-			t.workers.Add(-1)
-		}
+		t.postFromWorker(func() { t.complete(th, h, d) })
 	}()
+}
+
+// postFromWorker posts fn from a worker goroutine (counted in t.workers)
+// and ends the worker's count when fn runs, or at once if the trace has
+// ended. Until the tracer thread has taken fn, what fn completes stays
+// waiting, and only the mailbox's ringer (a goroutine, which needs a P)
+// may have to wake the tracer for it: the wait must leave its P.
+func (t *trace) postFromWorker(fn func()) {
+	if !t.mail.post(func() { t.workers.Add(-1); fn() }) {
+		t.workers.Add(-1)
+	}
 }
 
 // abandon gives up th's hold: the thread reported an event, so it is no
@@ -170,11 +175,8 @@ func (s *Stop) settle(ret int64) (int64, error) {
 // Precondition: the runtime OS thread must be locked.
 func (t *trace) wait4(ws *unix.WaitStatus) (int, error) {
 	if t.workers.Load() == 0 {
-		if !t.nudged {
-			t.nudged, t.nudge = true, startNudge()
-		}
 		t.nudge.enter()
-		wpid, err := rawWait4(ws)
+		wpid, err := rawWait4(ws, 0)
 		t.nudge.leave()
 		return wpid, err
 	}

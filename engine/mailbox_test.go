@@ -41,7 +41,7 @@ func TestMailboxInterruptsWait(t *testing.T) {
 			continue
 		}
 		var ws unix.WaitStatus
-		wpid, err := rawWait4(&ws)
+		wpid, err := rawWait4(&ws, 0)
 		m.waiting.Store(false)
 		if err != unix.EINTR {
 			t.Fatalf("wait4 returned pid %d, err %v; want EINTR from the mailbox while the child sleeps", wpid, err)

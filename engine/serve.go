@@ -266,36 +266,38 @@ func (s *Session) serveTrace(c *Child, pid int, h Hooks) (Status, error) {
 		got   *notify.Listener // received, not yet closed
 	)
 	received := make(chan struct{})
-	// The reader is a worker (held.go) until its job has run: while it
-	// may post, or its job waits, the loop's wait4 must leave its P to
-	// the scheduler.
-	t.workers.Add(1)
-	posted := false
-	go func() {
-		defer close(received)
-		defer func() {
-			if !posted {
-				t.workers.Add(-1)
-			}
-		}()
+	// receive takes the listener the child sends, nil if none comes or
+	// the loop is already over
+	receive := func() *notify.Listener {
 		m, err := recvCtl(ctl)
 		if err != nil || m.kind != 'L' || m.fd < 0 {
-			return
+			return nil
 		}
 		l, err := notify.NewListener(m.fd)
 		if err != nil {
 			unix.Close(m.fd)
-			return
+			return nil
 		}
 		mu.Lock()
+		defer mu.Unlock()
 		if ended {
-			mu.Unlock()
 			l.Shutdown()
-			return
+			return nil
 		}
 		got = l
-		mu.Unlock()
-		posted = t.mail.post(func() { t.workers.Add(-1); t.serveListener(l) })
+		return l
+	}
+	// The reader is a worker (held.go) until its job has run: while it
+	// may post, or its job waits, the loop's wait4 must leave its P to
+	// the scheduler.
+	t.workers.Add(1)
+	go func() {
+		defer close(received)
+		if l := receive(); l != nil {
+			t.postFromWorker(func() { t.serveListener(l) })
+		} else {
+			t.workers.Add(-1)
+		}
 	}()
 	err := t.loop()
 	mu.Lock()

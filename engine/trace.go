@@ -48,12 +48,10 @@ type trace struct {
 	mail *mailbox
 	// workers counts live Deferred goroutines (held.go).
 	workers atomic.Int32
-	// poll is the adaptive poll before each wait (spin.go).
+	// poll is the adaptive poll before each wait (poll.go).
 	poll poller
-	// nudge interrupts a long raw wait4 (nudge.go); started at the first
-	// raw wait (nudged), stopped when the loop ends.
-	nudge  *nudge
-	nudged bool
+	// nudge interrupts a long raw wait4 (nudge.go) while loop runs.
+	nudge *nudge
 	// pidfds: a pidfd per thread that had an fd copied (pidfd.go).
 	pidfds map[int]int
 	// syscalls: the tracees have no filter of ours and stop at every
@@ -85,7 +83,8 @@ func newTrace(s *Session, root int, h Hooks) *trace {
 // tracee remains.
 // Precondition: the runtime OS thread must be locked (the Session's thread).
 func (t *trace) loop() error {
-	defer func() { t.nudge.stop(); t.nudge, t.nudged = nil, false }()
+	t.nudge = startNudge()
+	defer func() { t.nudge.stop(); t.nudge = nil }()
 	defer t.mail.close()
 	defer t.abandonAll()
 	defer t.closePidfds()
@@ -412,7 +411,7 @@ func procTgid(tid int) int {
 	return tid
 }
 
-// rawWait4 is wait4(-1, ws, __WALL) without the Go runtime's syscall
+// rawWait4 is wait4(-1, ws, __WALL|options) without the Go runtime's syscall
 // bookkeeping. Through unix.Wait4 the blocked thread hands its P to another
 // thread and takes one back on return, which wakes a second CPU on every
 // stop and made the scheduler place tracer and tracee apart: 13.7 µs a stop
@@ -422,8 +421,8 @@ func procTgid(tid int) int {
 // next ptrace event or until the nudge (nudge.go) interrupts a wait that
 // has lasted 20 ms.
 // Precondition: the runtime OS thread must be locked.
-func rawWait4(ws *unix.WaitStatus) (int, error) {
-	r, _, e := unix.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(ws)), unix.WALL, 0, 0, 0)
+func rawWait4(ws *unix.WaitStatus, options int) (int, error) {
+	r, _, e := unix.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(ws)), uintptr(unix.WALL|options), 0, 0, 0)
 	if e != 0 {
 		return -1, e
 	}

@@ -3,7 +3,6 @@ package engine
 import (
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,8 +22,7 @@ import (
 // The poll adapts as the guest's haltpoll governor does: the budget grows
 // (doubling, from pollStart) while events come soon after the tracer gave
 // up polling, and halves when they come later than pollMax, so a trace
-// whose stops are far apart soon stops polling at all, and the CPU time
-// spent polling stays a small multiple of the time it saves.
+// whose stops are far apart soon stops polling at all.
 //
 // The notify-only loop (serve.go) does not poll: it sets
 // SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, under which the kernel runs the
@@ -32,9 +30,7 @@ import (
 // running. Measured per notified getppid with a Lua callback: 40.9–42.9 µs
 // with neither, 9.7–14.6 µs polling without the flag, 5.9–6.7 µs with the
 // flag alone.
-const (
-	pollStart = 10 * time.Microsecond
-)
+const pollStart = 10 * time.Microsecond
 
 // DefaultPollMax is the longest the tracer polls for the next event before
 // it sleeps in wait4, as the guest haltpoll governor's default.
@@ -124,16 +120,6 @@ func (p *poller) after(wait time.Duration) {
 	}
 }
 
-// wait4NoHang is wait4(-1, ws, __WALL|WNOHANG) as a raw syscall: 0 when no
-// event is there.
-func wait4NoHang(ws *unix.WaitStatus) (int, error) {
-	r, _, e := unix.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(ws)), unix.WALL|unix.WNOHANG, 0, 0, 0)
-	if e != 0 {
-		return -1, e
-	}
-	return int(r), nil
-}
-
 // waitEvent is wait4 that polls first (see poller). A job posted to the
 // mailbox while polling ends the poll with EINTR, as it would interrupt
 // the blocking wait.
@@ -146,7 +132,7 @@ func (t *trace) waitEvent(ws *unix.WaitStatus) (int, error) {
 	start := time.Now()
 	if p.budget > 0 && !p.off {
 		for {
-			wpid, err := wait4NoHang(ws)
+			wpid, err := rawWait4(ws, unix.WNOHANG) // 0: no event yet
 			if wpid != 0 || err != nil {
 				if wpid > 0 {
 					p.event(time.Now())
